@@ -1,0 +1,161 @@
+//! `confidant check`: every problem of a response set at once, with file and field.
+//!
+//! Loading already checks the shape (ids, numbers, keywords, sources, lengths). This adds what
+//! needs the matcher and a Markdown renderer: the cue file parses, every example question lands
+//! on its own topic (with that example left out, so a topic cannot pass by memorising its own
+//! lines), and every answer renders without stray Markdown.
+
+use std::path::Path;
+
+use crate::{
+    matcher::{Matcher, MatcherData, TopicProfile},
+    responses::{self, Issue, MATCHER_FILE, ResponseError, ResponseSet},
+};
+
+/// Checks the set in `dir` (with an optional overlay); an empty list means it is clean.
+pub fn check_dir(dir: &Path, overlay: Option<&Path>) -> Result<Vec<Issue>, ResponseError> {
+    match responses::load(dir, overlay) {
+        Ok(set) => Ok(check_set(&set)),
+        Err(ResponseError::Invalid(issues)) => Ok(issues),
+        Err(e) => Err(e),
+    }
+}
+
+/// The checks that need a loaded set.
+pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    for topic in set.topics() {
+        if let Some(why) = markdown_problem(&topic.answer) {
+            issues.push(Issue {
+                file: file_of(&topic.id),
+                field: "answer".into(),
+                why,
+            });
+        }
+    }
+    let matcher = match build_matcher(set) {
+        Ok(m) => m,
+        Err(e) => {
+            issues.push(Issue {
+                file: MATCHER_FILE.into(),
+                field: String::new(),
+                why: e.to_string(),
+            });
+            return issues;
+        }
+    };
+    for topic in set.topics() {
+        for (i, example) in topic.examples.iter().enumerate() {
+            let outcome = matcher.classify_without_example(&topic.id, i);
+            if outcome.topic() != Some(topic.id.as_str()) {
+                let landed = match outcome.topic() {
+                    Some(other) => format!("lands on {other}"),
+                    None => format!("gets {outcome:?}"),
+                };
+                issues.push(Issue {
+                    file: file_of(&topic.id),
+                    field: format!("examples[{i}]"),
+                    why: format!("{example:?} {landed}, not on this topic"),
+                });
+            }
+        }
+    }
+    issues
+}
+
+/// Builds the matcher from a loaded set.
+pub fn build_matcher(set: &ResponseSet) -> Result<Matcher, crate::matcher::MatcherError> {
+    let data = MatcherData::parse(&set.matcher_toml)?;
+    Matcher::new(&profiles(set), &data)
+}
+
+/// What the matcher needs of each topic.
+pub fn profiles(set: &ResponseSet) -> Vec<TopicProfile> {
+    set.topics()
+        .iter()
+        .map(|t| TopicProfile {
+            id: t.id.clone(),
+            number: t.number,
+            keyword: t.keyword.clone(),
+            examples: t.examples.clone(),
+        })
+        .collect()
+}
+
+fn file_of(id: &str) -> String {
+    format!("{id}.toml")
+}
+
+/// Markdown that would show its markup to the reader, or raw HTML (which clients would render
+/// unchecked).
+fn markdown_problem(answer: &str) -> Option<String> {
+    let parser = pulldown_cmark::Parser::new(answer);
+    let mut html = String::new();
+    let mut raw_html = false;
+    let parser = parser.inspect(|e| {
+        if matches!(
+            e,
+            pulldown_cmark::Event::Html(_) | pulldown_cmark::Event::InlineHtml(_)
+        ) {
+            raw_html = true;
+        }
+    });
+    pulldown_cmark::html::push_html(&mut html, parser);
+    if raw_html {
+        return Some("contains raw HTML; use Markdown only".into());
+    }
+    for marker in ["**", "__", "](", "[["] {
+        if html.contains(marker) {
+            return Some(format!(
+                "renders with a stray {marker:?}: check emphasis and links"
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_problems() {
+        let cases = [
+            (
+                "clean",
+                "Hello **there**.\n\n- one\n- [link](https://x.org)",
+                None,
+            ),
+            ("unclosed bold", "Hello **there.", Some("\"**\"")),
+            ("raw html", "Hello <b>there</b>", Some("raw HTML")),
+            (
+                "broken link",
+                "See [this] (https://x.org) and ](",
+                Some("\"](\""),
+            ),
+        ];
+        for (name, text, expected) in cases {
+            let got = markdown_problem(text);
+            match expected {
+                None => assert_eq!(got, None, "{name}"),
+                Some(part) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(part)),
+                    "{name}: {got:?}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn repo_set_is_clean() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+        let issues = check_dir(&dir, None).unwrap();
+        let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+        assert!(
+            issues.is_empty(),
+            "{} problems:\n{}",
+            issues.len(),
+            text.join("\n")
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! The command line: what each subcommand takes. `main` parses this and dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// confidant: private, judgment-free answers about sexting risks, consent and relationship
+/// warning signs, in end-to-end encrypted Matrix rooms.
+#[derive(Debug, Parser)]
+#[command(name = "confidant", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot: log in (or restore the session), join rooms it is invited to, answer.
+    Run {
+        /// The config file (see config.example.toml).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Print the answer the bot would send, without a homeserver. With no question, read one
+    /// message per line from stdin and print one answer per line (JSON-escaped with --json).
+    Ask {
+        /// The question; omit it to read lines from stdin.
+        question: Option<String>,
+        /// Print one JSON object per message, with at least "topic".
+        #[arg(long)]
+        json: bool,
+        /// Show why a topic won: terms, scores, rules.
+        #[arg(long)]
+        explain: bool,
+        /// Which response set.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+    /// A conversation in the terminal with the same matcher and answers, no homeserver needed.
+    Chat {
+        /// Which response set.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+    /// Validate the response set and print every problem, with file and field.
+    Check {
+        /// Which response set.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+    /// Measure the matcher on a JSONL file of {"text", "expect": [topic ids]} lines.
+    Eval {
+        /// The labelled messages.
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Which response set.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+    /// Time the matcher: per-message median and p99, load time, and synthetic larger sets.
+    Bench {
+        /// Messages to time, as JSONL with a "text" field or one per line; default: every
+        /// example question of the set.
+        file: Option<PathBuf>,
+        /// Which response set.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+}
+
+/// Which response set to use offline.
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    /// The response folder.
+    #[arg(long, default_value = "responses")]
+    pub responses: PathBuf,
+    /// An overlay folder of local response files that replace topics by id.
+    #[arg(long)]
+    pub overlay: Option<PathBuf>,
+    /// Which region's resources come first: us, uk, eu, au, ca or intl.
+    #[arg(long, default_value = "us")]
+    pub region: String,
+}

@@ -1,0 +1,260 @@
+//! What each subcommand does: the edge where library errors become messages and exit codes.
+
+use std::{
+    io::{BufRead, Write},
+    path::Path,
+    process::ExitCode,
+};
+
+use anyhow::{Context, bail};
+use confidant::{
+    bench,
+    check::{self, build_matcher},
+    cli::SetArgs,
+    config::{self, ProcessEnv, Region, Secrets},
+    eval,
+    matcher::{Matcher, Outcome},
+    matrix, privacy,
+    reply::{Composer, Instance},
+    responses::{self, ResponseSet},
+};
+
+/// The set and matcher for the offline commands.
+fn load_set(args: &SetArgs) -> anyhow::Result<(ResponseSet, Matcher, Instance)> {
+    let region = Region::try_from_code(&args.region).with_context(|| {
+        format!(
+            "unknown region {:?}; use one of us, uk, eu, au, ca, intl",
+            args.region
+        )
+    })?;
+    let set = responses::load(&args.responses, args.overlay.as_deref())?;
+    let matcher = build_matcher(&set).context("the matcher cannot be built from _matcher.toml")?;
+    Ok((
+        set,
+        matcher,
+        Instance {
+            region,
+            ..Instance::default()
+        },
+    ))
+}
+
+/// `confidant run`.
+pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let config = config::load(config_path, &ProcessEnv);
+    let secrets = Secrets::from_env(&ProcessEnv);
+    // Both are checked before anything is written, and their problems reported together.
+    let (config, secrets) = match (config, secrets) {
+        (Ok(c), Ok(s)) => (c, s),
+        (c, s) => {
+            let mut message = String::new();
+            for e in [
+                c.err().map(|e| e.to_string()),
+                s.err().map(|e| e.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                message.push_str(&e);
+                message.push('\n');
+            }
+            bail!("{}\nnothing was started or written", message.trim_end());
+        }
+    };
+    privacy::init_logging(config.log_format);
+    privacy::install_panic_hook();
+    let set = responses::load(&config.responses_dir, config.overlay_dir.as_deref())?;
+    let matcher = build_matcher(&set).context("the matcher cannot be built from _matcher.toml")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(matrix::bot::run(
+        config,
+        secrets,
+        set,
+        matcher,
+        shutdown_signal(),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without signal handlers the bot still stops when killed; it just cannot drain.
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("stop signal received");
+}
+
+/// `confidant ask`.
+pub fn ask(
+    question: Option<String>,
+    json: bool,
+    explain: bool,
+    args: &SetArgs,
+) -> anyhow::Result<ExitCode> {
+    let (set, matcher, instance) = load_set(args)?;
+    let composer = Composer::new(&set, &instance);
+    let answer_one = |text: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+        if explain {
+            let explanation = matcher.explain(text);
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&explanation)?)?;
+            } else {
+                writeln!(out, "{explanation}")?;
+            }
+            return Ok(());
+        }
+        let outcome = matcher.classify(text);
+        let reply = composer.compose(&outcome);
+        if json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&json_answer(&outcome, &reply))?
+            )?;
+        } else {
+            writeln!(out, "{reply}")?;
+        }
+        Ok(())
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match question {
+        Some(q) => answer_one(&q, &mut out)?,
+        None => {
+            for line in std::io::stdin().lock().lines() {
+                let line = line.context("cannot read stdin")?;
+                if json || explain {
+                    answer_one(&line, &mut out)?;
+                } else {
+                    // One line per message: the answer's line breaks are escaped.
+                    let reply = composer.compose(&matcher.classify(&line));
+                    writeln!(out, "{}", reply.replace('\\', "\\\\").replace('\n', "\\n"))?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn json_answer(outcome: &Outcome, reply: &str) -> serde_json::Value {
+    let (kind, options, also) = match outcome {
+        Outcome::Topic { also, .. } => ("topic", vec![], also.clone()),
+        Outcome::MenuPick { .. } => ("menu-pick", vec![], vec![]),
+        Outcome::Ambiguous { options } => ("ambiguous", options.clone(), vec![]),
+        Outcome::OutOfScope => ("out-of-scope", vec![], vec![]),
+        Outcome::TooLong => ("too-long", vec![], vec![]),
+    };
+    serde_json::json!({
+        "topic": outcome.topic(),
+        "outcome": kind,
+        "options": options,
+        "also": also,
+        "answer": reply,
+    })
+}
+
+/// `confidant chat`.
+pub fn chat(args: &SetArgs) -> anyhow::Result<ExitCode> {
+    let (set, matcher, instance) = load_set(args)?;
+    let composer = Composer::new(&set, &instance);
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
+        "{}\n",
+        composer.compose(&Outcome::MenuPick {
+            id: "greeting".into()
+        })
+    )?;
+    writeln!(
+        out,
+        "(type your question; an empty line or Ctrl-D ends the chat)"
+    )?;
+    loop {
+        write!(out, "\nyou> ")?;
+        out.flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            break;
+        }
+        let reply = composer.compose(&matcher.classify(line.trim_end()));
+        writeln!(out, "\nconfidant>\n{reply}")?;
+    }
+    writeln!(out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant check`.
+pub fn check(args: &SetArgs) -> anyhow::Result<ExitCode> {
+    let issues = check::check_dir(&args.responses, args.overlay.as_deref())?;
+    if issues.is_empty() {
+        println!("{}: the response set is valid", args.responses.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} problem{} in {}:",
+        issues.len(),
+        if issues.len() == 1 { "" } else { "s" },
+        args.responses.display()
+    );
+    for issue in &issues {
+        println!("  - {issue}");
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// `confidant eval`.
+pub fn eval(file: &Path, json: bool, args: &SetArgs) -> anyhow::Result<ExitCode> {
+    let (_, matcher, _) = load_set(args)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let cases = eval::parse_cases(&text).with_context(|| format!("in {}", file.display()))?;
+    let report = eval::evaluate(&matcher, &cases);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant bench`.
+pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
+    let set = responses::load(&args.responses, args.overlay.as_deref())?;
+    let data = confidant::matcher::MatcherData::parse(&set.matcher_toml)?;
+    let messages: Vec<String> = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| match serde_json::from_str::<serde_json::Value>(l) {
+                    Ok(v) => v
+                        .get("text")
+                        .and_then(|t| t.as_str())
+                        .unwrap_or(l)
+                        .to_owned(),
+                    Err(_) => l.to_owned(),
+                })
+                .collect()
+        }
+        None => set
+            .topics()
+            .iter()
+            .flat_map(|t| t.examples.clone())
+            .collect(),
+    };
+    let report = bench::run(&check::profiles(&set), &data, &messages);
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,28 @@
+//! confidant: a self-hostable Matrix bot that gives private, judgment-free answers about
+//! sexting risks, consent and relationship warning signs, from a curated response set.
+//!
+//! The modules, in dependency order (each uses only those above it):
+//! - [`privacy`]: the `Secret` type and the logging policy that keeps conversations out of logs.
+//! - [`config`]: the operator's TOML file and environment, checked with every problem named.
+//! - [`flood`]: the per-sender flood limit, in memory.
+//! - [`responses`]: the curated answers in `responses/`, loaded and validated.
+//! - [`matcher`]: message → topic, local and explainable; urgency first, honest when unsure.
+//! - [`reply`]: the outcome → the Markdown message the user gets.
+//! - [`check`], [`eval`], [`bench`]: the curator's and developer's tools.
+//! - [`matrix`]: session, encrypted stores, sync loop, invites and replies.
+//! - [`cli`]: the command line.
+
+// Spawning the sync future nests deeply in matrix-sdk's types.
+#![recursion_limit = "256"]
+
+pub mod bench;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod eval;
+pub mod flood;
+pub mod matcher;
+pub mod matrix;
+pub mod privacy;
+pub mod reply;
+pub mod responses;

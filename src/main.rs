@@ -1,0 +1,34 @@
+//! The `confidant` binary: parse, set up logging, dispatch, exit code.
+
+#![recursion_limit = "256"]
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use confidant::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config } => commands::run(&config),
+        Command::Ask {
+            question,
+            json,
+            explain,
+            set,
+        } => commands::ask(question, json, explain, &set),
+        Command::Chat { set } => commands::chat(&set),
+        Command::Check { set } => commands::check(&set),
+        Command::Eval { file, json, set } => commands::eval(&file, json, &set),
+        Command::Bench { file, set } => commands::bench(file.as_deref(), &set),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("confidant: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

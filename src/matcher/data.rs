@@ -1,0 +1,316 @@
+//! `_matcher.toml`: parsed with `deny_unknown_fields`, then validated into [`MatcherData`] with
+//! every problem reported at once (a curator fixing the file should see all mistakes in one run).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+
+use super::cues::{Pattern, PatternSet};
+use super::normalize::Normalizer;
+use super::{KNOWN_TOPICS, MatcherError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawData {
+    #[serde(default)]
+    scoring: Scoring,
+    #[serde(default)]
+    lexicon: BTreeMap<String, String>,
+    apps: RawApps,
+    words: RawWords,
+    rules: RawRules,
+    #[serde(default)]
+    topics: BTreeMap<String, RawCues>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApps {
+    token: String,
+    names: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWords {
+    stopwords: Vec<String>,
+    negators: Vec<String>,
+    #[serde(default)]
+    hypothetical: Vec<String>,
+    domain: Vec<String>,
+    #[serde(default)]
+    noise: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    minor_min_age: u32,
+    minor_max_age: u32,
+    speaker_age: Vec<String>,
+    other_age: Vec<String>,
+    child_context: Vec<String>,
+    explicit_words: Vec<String>,
+    image_words: Vec<String>,
+    age_units: Vec<String>,
+    about_words: Vec<String>,
+    partner_words: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCues {
+    #[serde(default)]
+    urgent: Vec<String>,
+    #[serde(default)]
+    frame: Vec<String>,
+    #[serde(default)]
+    strong: Vec<String>,
+    #[serde(default)]
+    cues: Vec<String>,
+    #[serde(default)]
+    short_only: bool,
+}
+
+/// Tuning numbers; defaults are the values the dev set was measured with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Scoring {
+    pub cue_weight: f32,
+    pub strong_weight: f32,
+    pub frame_weight: f32,
+    pub urgent_weight: f32,
+    pub out_of_scope_weight: f32,
+    pub neighbour_weight: f32,
+    pub focus_boost: f32,
+    pub min_score: f32,
+    pub no_domain_min_score: f32,
+    pub ambiguity_ratio: f32,
+    pub also_ratio: f32,
+    pub short_words: usize,
+    pub long_message_factor: f32,
+}
+
+impl Default for Scoring {
+    fn default() -> Self {
+        Scoring {
+            cue_weight: 1.0,
+            strong_weight: 2.5,
+            frame_weight: 4.0,
+            urgent_weight: 4.0,
+            out_of_scope_weight: 4.0,
+            neighbour_weight: 4.0,
+            focus_boost: 1.5,
+            min_score: 0.6,
+            no_domain_min_score: 1.6,
+            ambiguity_ratio: 0.92,
+            also_ratio: 0.5,
+            short_words: 6,
+            long_message_factor: 0.25,
+        }
+    }
+}
+
+/// How much a cue says about its topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CueClass {
+    /// Fires the urgency order: the topic wins unless a more urgent one also fired.
+    Urgent,
+    /// Frames the whole question ("my ex", "my kid"): outweighs strong cues of other topics.
+    Frame,
+    /// Strong evidence for the topic.
+    Strong,
+    /// Ordinary evidence.
+    Cue,
+}
+
+/// One cue of one topic.
+#[derive(Debug, Clone)]
+pub(crate) struct Cue {
+    pub topic: String,
+    pub class: CueClass,
+    pub text: String,
+}
+
+/// The age rule's patterns and word lists, compiled.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AgeRules {
+    pub min_age: u32,
+    pub max_age: u32,
+    pub speaker: PatternSet,
+    pub other: PatternSet,
+    pub child: PatternSet,
+    pub explicit: HashSet<String>,
+    pub image: HashSet<String>,
+    pub units: HashSet<String>,
+    pub about: HashSet<String>,
+    pub partner: HashSet<String>,
+}
+
+/// Everything `_matcher.toml` says, validated and compiled: the lexicon, word lists, rules and
+/// cue phrases. Built once at start-up and shared by every [`super::Matcher`].
+#[derive(Debug, Clone)]
+pub struct MatcherData {
+    pub(crate) scoring: Scoring,
+    pub(crate) normalizer: Normalizer,
+    pub(crate) stopwords: HashSet<String>,
+    pub(crate) negators: HashSet<String>,
+    pub(crate) hypothetical: PatternSet,
+    pub(crate) domain: HashSet<String>,
+    pub(crate) noise: PatternSet,
+    pub(crate) rules: AgeRules,
+    pub(crate) cues: Vec<Cue>,
+    pub(crate) cue_patterns: PatternSet,
+    /// Topics whose score counts fully only in short messages (greetings, thanks, menu).
+    pub(crate) short_only: HashSet<String>,
+    /// Cue texts and lexicon entries for the typo-repair vocabulary; `false`: known, no target.
+    pub(crate) vocabulary: Vec<(String, bool)>,
+}
+
+impl MatcherData {
+    /// Parses and validates `_matcher.toml`. Unknown keys, unknown topic ids, bad cue syntax and
+    /// empty word lists are all reported, together, in one [`MatcherError::Invalid`].
+    pub fn parse(toml_text: &str) -> Result<MatcherData, MatcherError> {
+        let raw: RawData =
+            toml::from_str(toml_text).map_err(|e| MatcherError::Syntax(e.message().to_owned()))?;
+        let mut problems = Vec::new();
+
+        let app_token = raw.apps.token.trim().to_lowercase();
+        let mut entries: Vec<(String, String)> = raw
+            .lexicon
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for name in &raw.apps.names {
+            if raw.lexicon.contains_key(name) {
+                problems.push(format!("apps.names: `{name}` is also a lexicon key"));
+            }
+            entries.push((name.clone(), app_token.clone()));
+        }
+        if app_token.is_empty() || app_token.contains(char::is_whitespace) {
+            problems.push("apps.token must be one word".to_owned());
+        }
+        let normalizer =
+            match Normalizer::new(entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+                Ok(n) => n,
+                Err(e) => {
+                    problems.push(format!("lexicon: {e}"));
+                    Normalizer::default()
+                }
+            };
+
+        let fold = |list: &[String]| -> HashSet<String> {
+            list.iter()
+                .flat_map(|w| normalizer.canonical_words(w))
+                .map(|(t, _)| t)
+                .collect()
+        };
+        let compile_set = |key: &str, list: &[String], problems: &mut Vec<String>| -> PatternSet {
+            let mut set = PatternSet::default();
+            for text in list {
+                match Pattern::compile(text, &normalizer) {
+                    Ok(p) => {
+                        set.push(p);
+                    }
+                    Err(e) => problems.push(format!("{key}: `{text}`: {e}")),
+                }
+            }
+            set
+        };
+
+        for (key, list) in [
+            ("words.stopwords", &raw.words.stopwords),
+            ("words.negators", &raw.words.negators),
+            ("words.domain", &raw.words.domain),
+        ] {
+            if list.is_empty() {
+                problems.push(format!("{key} is empty"));
+            }
+        }
+        let hypothetical =
+            compile_set("words.hypothetical", &raw.words.hypothetical, &mut problems);
+        let noise = compile_set("words.noise", &raw.words.noise, &mut problems);
+
+        let r = &raw.rules;
+        if r.minor_min_age > r.minor_max_age || r.minor_max_age >= 18 {
+            problems.push("rules: need minor_min_age <= minor_max_age < 18".to_owned());
+        }
+        let rules = AgeRules {
+            min_age: r.minor_min_age,
+            max_age: r.minor_max_age,
+            speaker: compile_set("rules.speaker_age", &r.speaker_age, &mut problems),
+            other: compile_set("rules.other_age", &r.other_age, &mut problems),
+            child: compile_set("rules.child_context", &r.child_context, &mut problems),
+            explicit: fold(&r.explicit_words),
+            image: fold(&r.image_words),
+            units: fold(&r.age_units),
+            about: fold(&r.about_words),
+            partner: fold(&r.partner_words),
+        };
+
+        let known: HashSet<&str> = KNOWN_TOPICS.iter().copied().collect();
+        let mut cues = Vec::new();
+        let mut cue_patterns = PatternSet::default();
+        let mut vocabulary: Vec<(String, bool)> =
+            raw.lexicon.keys().map(|k| (k.clone(), true)).collect();
+        let mut short_only = HashSet::new();
+        for (topic, raw_cues) in &raw.topics {
+            if !known.contains(topic.as_str()) {
+                problems.push(format!("topics.{topic}: unknown topic id"));
+                continue;
+            }
+            if raw_cues.short_only {
+                short_only.insert(topic.clone());
+            }
+            for (class, list, key) in [
+                (CueClass::Urgent, &raw_cues.urgent, "urgent"),
+                (CueClass::Frame, &raw_cues.frame, "frame"),
+                (CueClass::Strong, &raw_cues.strong, "strong"),
+                (CueClass::Cue, &raw_cues.cues, "cues"),
+            ] {
+                if class == CueClass::Urgent
+                    && !list.is_empty()
+                    && !super::URGENCY.contains(&topic.as_str())
+                {
+                    problems.push(format!("topics.{topic}.urgent: only the urgency-ordered topics may have urgent cues"));
+                    continue;
+                }
+                for text in list {
+                    match Pattern::compile(text, &normalizer) {
+                        Ok(p) if PatternSet::is_only(&p, &app_token) => problems.push(format!(
+                            "topics.{topic}.{key}: `{text}` folds to the app token `{app_token}` and would match every app name"
+                        )),
+                        Ok(p) => {
+                            cue_patterns.push(p);
+                            cues.push(Cue { topic: topic.clone(), class, text: text.clone() });
+                            // Out-of-scope cue words are known but no target for typo repair:
+                            // "screaming" must not become "streaming".
+                            let words = text.replace(['*', '|', '=', '!', '#'], " ");
+                            vocabulary.push((words, topic != super::OUT_OF_SCOPE));
+                        }
+                        Err(e) => problems.push(format!("topics.{topic}.{key}: `{text}`: {e}")),
+                    }
+                }
+            }
+        }
+
+        if !problems.is_empty() {
+            return Err(MatcherError::Invalid { problems });
+        }
+        Ok(MatcherData {
+            scoring: raw.scoring,
+            stopwords: fold(&raw.words.stopwords),
+            negators: fold(&raw.words.negators),
+            domain: fold(&raw.words.domain),
+            hypothetical,
+            noise,
+            rules,
+            cues,
+            cue_patterns,
+            short_only,
+            vocabulary,
+            normalizer,
+        })
+    }
+}

@@ -1,0 +1,744 @@
+//! Message -> topic matching: the decision core that picks which curated answer a person needs.
+//!
+//! Local, deterministic and explainable: no network, no model, no randomness. A message is
+//! folded into canonical tokens ([`normalize`]), matched against curated cue phrases ([`cues`])
+//! and against the topics' example questions ([`index`]), then decided by a short list of rules
+//! (this module): a bare menu number or keyword picks directly; urgent cues and the age rule
+//! apply the urgency order; otherwise the best score wins, unless it is too weak (out of scope)
+//! or too close to the runner-up (ambiguous). [`Matcher::explain`] shows every step.
+//!
+//! The matcher never logs and never stores the text it is given; [`Outcome`] holds topic ids
+//! only.
+
+mod cues;
+mod data;
+mod explain;
+mod index;
+mod normalize;
+mod rules;
+mod stem;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+
+pub use data::{CueClass, MatcherData};
+pub use explain::{CueHit, Explanation, NeighbourScore, TopicScore};
+
+use index::{DocRef, Index};
+use normalize::{Normalizer, Token};
+
+/// The urgency order: when a message touches several of these, the first one wins.
+pub const URGENCY: [&str; 6] = [
+    "crisis",
+    "sextortion",
+    "minors",
+    "non-consensual-sharing",
+    "monitoring-stalkerware",
+    "pressure-coercion",
+];
+
+/// Longest message (in bytes) the matcher reads; anything longer is [`Outcome::TooLong`].
+pub const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+/// The topic that stands for "nothing here fits".
+pub const OUT_OF_SCOPE: &str = "out-of-scope";
+
+/// Every topic id `_matcher.toml` may name (the project's required topic list).
+pub const KNOWN_TOPICS: [&str; 29] = [
+    "risks-overview",
+    "encryption",
+    "device-security",
+    "cloud-backups",
+    "screenshots-sharing",
+    "disappearing-deleting",
+    "safer-sexting",
+    "consent",
+    "boundaries",
+    "pressure-coercion",
+    "warning-signs",
+    "monitoring-stalkerware",
+    "trust-lying",
+    "non-consensual-sharing",
+    "sextortion",
+    "legal",
+    "minors",
+    "parents",
+    "breakup-ex",
+    "accidental-send",
+    "unsolicited-images",
+    "feelings-regret",
+    "getting-help",
+    "crisis",
+    "greeting",
+    "help",
+    "bot-privacy",
+    "thanks-bye",
+    "out-of-scope",
+];
+
+/// Most other topics listed in [`Outcome::Topic::also`].
+const MAX_ALSO: usize = 3;
+/// Examples that count towards a topic's neighbour score, with their weights: the best match
+/// counts most, but a topic whose examples agree beats one lucky look-alike.
+const NEIGHBOUR_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.25];
+/// A message needs this many sentences before its question part gets the focus boost.
+const FOCUS_MIN_SENTENCES: u32 = 3;
+
+/// What the matcher needs from one topic file.
+#[derive(Debug, Clone)]
+pub struct TopicProfile {
+    /// Topic id, e.g. `sextortion`.
+    pub id: String,
+    /// Menu number a user can type to pick the topic.
+    pub number: u32,
+    /// Keyword a user can type to pick the topic.
+    pub keyword: String,
+    /// Questions in users' voices that should land on this topic.
+    pub examples: Vec<String>,
+}
+
+/// What a message is about. Holds topic ids only, never message text, so it is safe to log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Outcome {
+    /// One topic fits; `also` lists up to three other topics the message touched, most urgent
+    /// or most relevant first, to offer as follow-ups.
+    Topic {
+        /// The topic to answer.
+        id: String,
+        /// Other topics touched, not including `id`.
+        also: Vec<String>,
+    },
+    /// The message was just a menu number or keyword.
+    MenuPick {
+        /// The picked topic.
+        id: String,
+    },
+    /// Two or three topics fit about equally well; ask which one.
+    Ambiguous {
+        /// The candidate topic ids, best first.
+        options: Vec<String>,
+    },
+    /// Nothing the bot covers.
+    OutOfScope,
+    /// Longer than [`MAX_INPUT_BYTES`].
+    TooLong,
+}
+
+impl Outcome {
+    /// The answered topic id: the topic or menu pick, `out-of-scope` for [`Outcome::OutOfScope`],
+    /// `None` when the bot has to ask back (ambiguous) or refuse (too long).
+    pub fn topic(&self) -> Option<&str> {
+        match self {
+            Outcome::Topic { id, .. } | Outcome::MenuPick { id } => Some(id),
+            Outcome::OutOfScope => Some(OUT_OF_SCOPE),
+            Outcome::Ambiguous { .. } | Outcome::TooLong => None,
+        }
+    }
+}
+
+/// Why the matcher data or topic set cannot be used. Messages never carry message text.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    /// `_matcher.toml` is not valid TOML or has an unknown or missing key.
+    #[error("matcher data: {0}")]
+    Syntax(String),
+    /// `_matcher.toml` parsed but some entries are wrong; every problem is listed.
+    #[error("matcher data has {} problem(s): {}", problems.len(), problems.join("; "))]
+    Invalid {
+        /// One line per problem, naming the key.
+        problems: Vec<String>,
+    },
+    /// Cues name topics the response set does not have.
+    #[error("matcher data has cues for topics missing from the response set: {}", ids.join(", "))]
+    UnknownTopics {
+        /// The missing topic ids.
+        ids: Vec<String>,
+    },
+    /// Two topic profiles share an id.
+    #[error("topic id `{0}` appears twice")]
+    DuplicateTopic(String),
+    /// No topics at all.
+    #[error("no topics to match against")]
+    NoTopics,
+}
+
+/// A topic as the matcher keeps it.
+#[derive(Debug, Clone)]
+struct TopicInfo {
+    id: String,
+    number: u32,
+    keyword: String,
+    /// Position in [`URGENCY`], if the topic is in it.
+    urgency: Option<usize>,
+}
+
+/// The built matcher: immutable, cheap to share between threads.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    data: MatcherData,
+    normalizer: Normalizer,
+    topics: Vec<TopicInfo>,
+    by_id: HashMap<String, usize>,
+    /// Topic index of each cue, parallel to `data.cues`.
+    cue_topic: Vec<usize>,
+    index: Index,
+    /// (topic, example) -> document id, for leave-one-out checks.
+    doc_ids: HashMap<(usize, usize), usize>,
+    out_of_scope: Option<usize>,
+    /// The examples, for leave-one-out checks.
+    examples: Vec<Vec<String>>,
+}
+
+/// Everything the decision looked at; `classify` keeps the outcome, `explain` shows it all.
+#[derive(Debug, Default)]
+struct Analysis {
+    tokens: Vec<String>,
+    hits: Vec<CueHit>,
+    rules: Vec<String>,
+    scores: Vec<TopicScore>,
+    neighbours: Vec<NeighbourScore>,
+}
+
+impl Matcher {
+    /// Builds the matcher: folds every example, indexes it, and ties the cues to the topics.
+    /// Fails when cues name a topic that is not in `topics`, or when topic ids repeat.
+    pub fn new(topics: &[TopicProfile], data: &MatcherData) -> Result<Matcher, MatcherError> {
+        if topics.is_empty() {
+            return Err(MatcherError::NoTopics);
+        }
+        let mut by_id = HashMap::new();
+        let mut infos = Vec::with_capacity(topics.len());
+        for (i, t) in topics.iter().enumerate() {
+            if by_id.insert(t.id.clone(), i).is_some() {
+                return Err(MatcherError::DuplicateTopic(t.id.clone()));
+            }
+            infos.push(TopicInfo {
+                id: t.id.clone(),
+                number: t.number,
+                keyword: squash(&t.keyword),
+                urgency: URGENCY.iter().position(|u| *u == t.id),
+            });
+        }
+        let mut missing: Vec<String> = data
+            .cues
+            .iter()
+            .filter(|c| !by_id.contains_key(&c.topic))
+            .map(|c| c.topic.clone())
+            .collect();
+        missing.dedup();
+        if !missing.is_empty() {
+            return Err(MatcherError::UnknownTopics { ids: missing });
+        }
+        let cue_topic = data.cues.iter().map(|c| by_id[&c.topic]).collect();
+
+        let mut normalizer = data.normalizer.clone();
+        for (words, target) in &data.vocabulary {
+            if *target {
+                normalizer.learn_curated(words);
+            } else {
+                normalizer.learn(words, false);
+            }
+        }
+        for t in topics {
+            // Off-topic examples are known words but never typo-repair targets: a typo in a real
+            // question must not be "repaired" into an off-topic word.
+            let as_target = t.id != OUT_OF_SCOPE;
+            for e in &t.examples {
+                normalizer.learn(e, as_target);
+            }
+        }
+        normalizer.finish();
+
+        let mut docs = Vec::new();
+        let mut doc_ids = HashMap::new();
+        for (ti, t) in topics.iter().enumerate() {
+            for (ei, e) in t.examples.iter().enumerate() {
+                // Examples are capped like messages: a curator's paste accident must not stall
+                // start-up.
+                let text = truncate_at_char(e, MAX_INPUT_BYTES);
+                let toks = strip_noise(data, normalizer.tokens(text));
+                let focus = focus_of(&toks);
+                let f = index::features(&toks, &data.stopwords, &focus, data.scoring.focus_boost);
+                doc_ids.insert((ti, ei), docs.len());
+                docs.push((
+                    DocRef {
+                        topic: ti,
+                        example: ei,
+                    },
+                    f,
+                ));
+            }
+        }
+        let index = Index::build(docs);
+        let out_of_scope = by_id.get(OUT_OF_SCOPE).copied();
+        let examples = topics.iter().map(|t| t.examples.clone()).collect();
+        Ok(Matcher {
+            data: data.clone(),
+            normalizer,
+            topics: infos,
+            by_id,
+            cue_topic,
+            index,
+            doc_ids,
+            out_of_scope,
+            examples,
+        })
+    }
+
+    /// Decides what a message is about.
+    pub fn classify(&self, text: &str) -> Outcome {
+        self.decide(text, None, None)
+    }
+
+    /// Decides, and shows why: tokens, cue hits, rules applied, top scores and neighbours.
+    pub fn explain(&self, text: &str) -> Explanation {
+        let mut a = Analysis::default();
+        let outcome = self.decide(text, None, Some(&mut a));
+        Explanation {
+            outcome,
+            tokens: a.tokens,
+            cue_hits: a.hits,
+            rules: a.rules,
+            scores: a.scores,
+            neighbours: a.neighbours,
+        }
+    }
+
+    /// For `confidant check`: classifies example `example_index` of `topic_id` with that example
+    /// left out of the index, so it cannot simply find itself. An unknown topic or index yields
+    /// [`Outcome::OutOfScope`] for an ordinary topic (the check then fails, as it should).
+    pub fn classify_without_example(&self, topic_id: &str, example_index: usize) -> Outcome {
+        let Some(&ti) = self.by_id.get(topic_id) else {
+            return Outcome::OutOfScope;
+        };
+        let Some(&doc) = self.doc_ids.get(&(ti, example_index)) else {
+            return Outcome::OutOfScope;
+        };
+        match self.examples_text(ti, example_index) {
+            Some(text) => self.decide(&text, Some(doc), None),
+            None => Outcome::OutOfScope,
+        }
+    }
+
+    fn examples_text(&self, topic: usize, example: usize) -> Option<String> {
+        self.examples.get(topic)?.get(example).cloned()
+    }
+
+    fn decide(
+        &self,
+        text: &str,
+        exclude: Option<usize>,
+        mut explain: Option<&mut Analysis>,
+    ) -> Outcome {
+        if text.len() > MAX_INPUT_BYTES {
+            note(&mut explain, || {
+                format!(
+                    "input is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
+                    text.len()
+                )
+            });
+            return Outcome::TooLong;
+        }
+        if let Some(id) = self.menu_pick(text) {
+            note(&mut explain, || {
+                "the message is just a menu number or keyword".to_owned()
+            });
+            return Outcome::MenuPick { id };
+        }
+
+        let toks = strip_noise(&self.data, self.normalizer.tokens(text));
+        let focus = focus_of(&toks);
+        if let Some(a) = explain.as_deref_mut() {
+            a.tokens = toks.iter().map(|t| t.term.clone()).collect();
+        }
+
+        // Cue hits: keep the best hit of each cue (a clean hit beats a negated one).
+        let hyp_ends: Vec<(u32, usize)> = self
+            .data
+            .hypothetical
+            .find_all(&toks)
+            .into_iter()
+            .map(|(_, s)| (toks[s.start].sentence, s.end))
+            .collect();
+        let mut best_hit: HashMap<usize, (bool, bool, bool)> = HashMap::new();
+        for (cue, span) in self.data.cue_patterns.find_all(&toks) {
+            let sentence = toks[span.start].sentence;
+            let from = span.start.saturating_sub(3);
+            let negated = toks[from..span.start]
+                .iter()
+                .any(|t| t.sentence == sentence && self.data.negators.contains(&t.term));
+            let hypothetical = hyp_ends
+                .iter()
+                .any(|&(s, end)| s == sentence && end <= span.start);
+            let focused = focus.get(span.start).copied().unwrap_or(false);
+            let entry = best_hit
+                .entry(cue)
+                .or_insert((negated, hypothetical, focused));
+            if !negated && !hypothetical {
+                *entry = (false, false, entry.2 || focused);
+            }
+        }
+        let mut hits: Vec<(usize, bool, bool, bool)> = best_hit
+            .into_iter()
+            .map(|(c, (n, h, f))| (c, n, h, f))
+            .collect();
+        hits.sort_unstable_by_key(|h| h.0);
+
+        let sc = &self.data.scoring;
+        let n = self.topics.len();
+        let mut cue_weights: HashMap<usize, Vec<f32>> = HashMap::new();
+        let mut fired: Vec<usize> = Vec::new();
+        let mut touched: Vec<usize> = Vec::new();
+
+        let age = rules::minor_age(&self.data.rules, &self.data.negators, &toks);
+        let child_only = age.child_context
+            && !toks
+                .iter()
+                .any(|t| self.data.rules.partner.contains(&t.term));
+
+        for &(cue, negated, hypothetical, focused) in &hits {
+            let c = &self.data.cues[cue];
+            let topic = self.cue_topic[cue];
+            let mut class = c.class;
+            if class == CueClass::Urgent && child_only && c.topic == "monitoring-stalkerware" {
+                // Watching one's own child is a parenting question, not stalkerware.
+                note(&mut explain, || {
+                    "monitoring cue about a child: treated as a parenting question".to_owned()
+                });
+                class = CueClass::Cue;
+            }
+            let weight = match class {
+                CueClass::Urgent => sc.urgent_weight,
+                CueClass::Frame => sc.frame_weight,
+                CueClass::Strong if c.topic == OUT_OF_SCOPE => sc.out_of_scope_weight,
+                CueClass::Strong => sc.strong_weight,
+                CueClass::Cue => sc.cue_weight,
+            } * if focused { sc.focus_boost } else { 1.0 };
+            // Negation and hypotheticals only disarm urgency ("he never threatened me" must not
+            // trigger sextortion); an ordinary cue still says what the message is about ("i
+            // don't want to send" is about pressure either way).
+            // For the urgency-ordered topics a negated strong cue ("never threatened") is weak
+            // evidence too: their strong cues name incidents, and a denied incident is not one.
+            let urgent_topic = self.topics[topic].urgency.is_some();
+            let (counted, state) = match (class, negated, hypothetical) {
+                (CueClass::Urgent, true, _) => (sc.cue_weight, "negated"),
+                (CueClass::Strong, true, _) if urgent_topic => (sc.cue_weight, "negated"),
+                (CueClass::Urgent, false, true) => (sc.strong_weight, "hypothetical"),
+                _ => (weight, ""),
+            };
+            if class == CueClass::Urgent {
+                if negated || hypothetical {
+                    touched.push(topic);
+                } else {
+                    fired.push(topic);
+                }
+            }
+            cue_weights.entry(topic).or_default().push(counted);
+            if let Some(a) = explain.as_deref_mut() {
+                a.hits.push(CueHit {
+                    topic: c.topic.clone(),
+                    cue: c.text.clone(),
+                    class,
+                    weight: counted,
+                    note: state.to_owned(),
+                });
+            }
+        }
+        if let Some(minors) = self.by_id.get("minors").copied()
+            && let Some(reason) = &age.fired
+        {
+            note(&mut explain, || {
+                format!("age rule: {reason} -> minors is urgent")
+            });
+            fired.push(minors);
+            cue_weights
+                .entry(minors)
+                .or_default()
+                .push(sc.urgent_weight);
+        }
+        // Overlapping cues ("encrypt", "encrypted backup") should not stack up: each further
+        // cue of a topic counts half as much as the one before.
+        let cue_score: HashMap<usize, f32> = cue_weights
+            .into_iter()
+            .map(|(t, mut ws)| {
+                ws.sort_by(|a, b| b.total_cmp(a));
+                (t, ws.iter().zip(0..).map(|(w, i)| w * 0.5f32.powi(i)).sum())
+            })
+            .collect();
+
+        // Nearest examples.
+        let query = index::features(&toks, &self.data.stopwords, &focus, sc.focus_boost);
+        let sims = self.index.similarities(&query, exclude);
+        let mut per_topic: HashMap<usize, [f32; 3]> = HashMap::new();
+        for (&doc, &s) in &sims {
+            let t = self.index.docs[doc as usize].topic;
+            let top = per_topic.entry(t).or_insert([0.0; 3]);
+            if s > top[2] {
+                top[2] = s;
+                top.sort_by(|a, b| b.total_cmp(a));
+            }
+        }
+        if let Some(a) = explain.as_deref_mut() {
+            let mut ns: Vec<(u32, f32)> = sims.iter().map(|(d, s)| (*d, *s)).collect();
+            ns.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            a.neighbours = ns
+                .into_iter()
+                .take(5)
+                .map(|(d, s)| {
+                    let r = self.index.docs[d as usize];
+                    NeighbourScore {
+                        topic: self.topics[r.topic].id.clone(),
+                        example: r.example,
+                        similarity: s,
+                    }
+                })
+                .collect();
+        }
+
+        let mut scored: Vec<(usize, f32, f32)> = Vec::new(); // (topic, cue, neighbour)
+        let mut seen: HashSet<usize> = HashSet::new();
+        for (&t, &c) in &cue_score {
+            seen.insert(t);
+            let knn = per_topic.get(&t).map(neighbour_score).unwrap_or(0.0);
+            scored.push((t, c, knn));
+        }
+        for (&t, top) in &per_topic {
+            if seen.insert(t) {
+                scored.push((t, 0.0, neighbour_score(top)));
+            }
+        }
+        // Greetings, thanks and menu requests are what short messages are; inside a longer
+        // message a "hi" or "thanks" is politeness around the real question.
+        let content_words = toks
+            .iter()
+            .filter(|t| !self.data.stopwords.contains(&t.term))
+            .count();
+        let long = content_words > sc.short_words;
+        let total = |s: &(usize, f32, f32)| {
+            let t = s.1 + sc.neighbour_weight * s.2;
+            if long && self.data.short_only.contains(&self.topics[s.0].id) {
+                t * sc.long_message_factor
+            } else {
+                t
+            }
+        };
+        scored.sort_by(|a, b| total(b).total_cmp(&total(a)).then(a.0.cmp(&b.0)));
+        debug_assert!(scored.iter().all(|s| s.0 < n));
+        if let Some(a) = explain.as_deref_mut() {
+            a.scores = scored
+                .iter()
+                .take(6)
+                .map(|s| TopicScore {
+                    topic: self.topics[s.0].id.clone(),
+                    cues: s.1,
+                    neighbours: s.2,
+                    total: total(s),
+                })
+                .collect();
+        }
+
+        let rank_of = |t: usize| self.topics[t].urgency.unwrap_or(usize::MAX);
+        fired.sort_by_key(|&t| (rank_of(t), t));
+        fired.dedup();
+
+        // The "also" list: other urgent topics first, then other well-scored topics with cue
+        // evidence of their own (neighbour similarity alone is too loose to offer as a topic).
+        let top_total = scored.first().map(total).unwrap_or(0.0);
+        let also_for = |winner: usize| -> Vec<String> {
+            let mut out: Vec<usize> = Vec::new();
+            let mut urgent_touched: Vec<usize> = fired.iter().chain(&touched).copied().collect();
+            urgent_touched.sort_by_key(|&t| (rank_of(t), t));
+            for t in urgent_touched {
+                if t != winner && !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+            for s in &scored {
+                if s.0 != winner
+                    && Some(s.0) != self.out_of_scope
+                    && s.1 > 0.0
+                    && total(s) >= sc.also_ratio * top_total
+                    && !out.contains(&s.0)
+                {
+                    out.push(s.0);
+                }
+            }
+            out.truncate(MAX_ALSO);
+            out.into_iter().map(|t| self.topics[t].id.clone()).collect()
+        };
+
+        if let Some(&winner) = fired.first() {
+            if fired.len() > 1 {
+                note(&mut explain, || {
+                    let names: Vec<&str> =
+                        fired.iter().map(|&t| self.topics[t].id.as_str()).collect();
+                    format!(
+                        "urgency order among {}: {} wins",
+                        names.join(", "),
+                        self.topics[winner].id
+                    )
+                });
+            } else {
+                note(&mut explain, || {
+                    format!("urgent cue: {} wins", self.topics[winner].id)
+                });
+            }
+            return Outcome::Topic {
+                id: self.topics[winner].id.clone(),
+                also: also_for(winner),
+            };
+        }
+
+        let Some(best) = scored.first().copied() else {
+            note(&mut explain, || {
+                "no cue and no similar example: out of scope".to_owned()
+            });
+            return Outcome::OutOfScope;
+        };
+        let best_total = total(&best);
+        if Some(best.0) == self.out_of_scope {
+            note(&mut explain, || {
+                "the out-of-scope examples and cues fit best".to_owned()
+            });
+            return Outcome::OutOfScope;
+        }
+        if best_total < sc.min_score {
+            note(&mut explain, || {
+                format!(
+                    "best score {best_total:.2} is under min_score {:.2}: out of scope",
+                    sc.min_score
+                )
+            });
+            return Outcome::OutOfScope;
+        }
+        let has_domain = toks.iter().any(|t| self.data.domain.contains(&t.term));
+        if !has_domain && best.1 == 0.0 && best_total < sc.no_domain_min_score {
+            note(&mut explain, || {
+                format!(
+                    "no domain word, no cue, and best score {best_total:.2} under no_domain_min_score {:.2}: out of scope",
+                    sc.no_domain_min_score
+                )
+            });
+            return Outcome::OutOfScope;
+        }
+        let close: Vec<usize> = scored
+            .iter()
+            .skip(1)
+            .filter(|s| {
+                Some(s.0) != self.out_of_scope && total(s) >= sc.ambiguity_ratio * best_total
+            })
+            .take(2)
+            .map(|s| s.0)
+            .collect();
+        if !close.is_empty() {
+            note(&mut explain, || {
+                format!(
+                    "runner-up within ambiguity_ratio {:.2} of the best: ask which one",
+                    sc.ambiguity_ratio
+                )
+            });
+            let mut options = vec![self.topics[best.0].id.clone()];
+            options.extend(close.iter().map(|&t| self.topics[t].id.clone()));
+            return Outcome::Ambiguous { options };
+        }
+        note(&mut explain, || {
+            format!("best score: {}", self.topics[best.0].id)
+        });
+        Outcome::Topic {
+            id: self.topics[best.0].id.clone(),
+            also: also_for(best.0),
+        }
+    }
+
+    /// A message that is only a menu number or a keyword ("3", " Blackmail ").
+    fn menu_pick(&self, text: &str) -> Option<String> {
+        if text.len() > 64 {
+            return None;
+        }
+        let s = squash(text);
+        let s = s.trim_matches(|c: char| !c.is_alphanumeric());
+        if s.is_empty() {
+            return None;
+        }
+        if s.chars().all(|c| c.is_ascii_digit()) {
+            let n: u32 = s.parse().ok()?;
+            return self
+                .topics
+                .iter()
+                .find(|t| t.number == n)
+                .map(|t| t.id.clone());
+        }
+        self.topics
+            .iter()
+            .find(|t| !t.keyword.is_empty() && t.keyword == s)
+            .map(|t| t.id.clone())
+    }
+}
+
+/// Lower-case with all whitespace removed: how menu picks are compared.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn neighbour_score(top: &[f32; 3]) -> f32 {
+    let sum: f32 = NEIGHBOUR_WEIGHTS.iter().sum();
+    top.iter()
+        .zip(NEIGHBOUR_WEIGHTS)
+        .map(|(s, w)| s * w)
+        .sum::<f32>()
+        / sum
+}
+
+/// In a long message the question usually sits in the last sentence or a sentence with a
+/// question mark; those tokens count more. Short messages are all focus, i.e. no boost.
+fn focus_of(toks: &[Token]) -> Vec<bool> {
+    let sentences = toks.last().map(|t| t.sentence + 1).unwrap_or(0);
+    if sentences < FOCUS_MIN_SENTENCES {
+        return vec![false; toks.len()];
+    }
+    toks.iter()
+        .map(|t| t.question || t.sentence + 1 == sentences)
+        .collect()
+}
+
+/// Drops prompt-injection boilerplate ("ignore all previous instructions") so it neither helps
+/// nor hurts; what is left is matched as usual.
+fn strip_noise(data: &MatcherData, toks: Vec<Token>) -> Vec<Token> {
+    let spans = data.noise.find_all(&toks);
+    if spans.is_empty() {
+        return toks;
+    }
+    let mut drop = vec![false; toks.len()];
+    for (_, s) in spans {
+        for d in &mut drop[s.start..s.end] {
+            *d = true;
+        }
+    }
+    toks.into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(t, _)| t)
+        .collect()
+}
+
+fn truncate_at_char(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn note(explain: &mut Option<&mut Analysis>, line: impl FnOnce() -> String) {
+    if let Some(a) = explain.as_deref_mut() {
+        a.rules.push(line());
+    }
+}

@@ -1,0 +1,682 @@
+//! The running bot: owns the sync loop, hands each room's events to that room's worker, and
+//! answers from the curated set.
+//!
+//! The loop is ours, around `sync_once`: `Client::sync` sleeps a second between quick syncs,
+//! which would make back-to-back questions wait. Each room has one worker with a bounded queue,
+//! so answers in a room keep their order and one busy room cannot hold up the others.
+
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    panic::AssertUnwindSafe,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use futures_util::FutureExt;
+use matrix_sdk::{
+    Client, Room, RoomMemberships, RoomState,
+    config::SyncSettings,
+    deserialized_responses::{TimelineEvent, TimelineEventKind},
+    room::MessagesOptions,
+    ruma::{
+        MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, TransactionId,
+        events::{
+            AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
+            SyncStateEvent,
+            room::{
+                encrypted::OriginalSyncRoomEncryptedEvent,
+                message::{
+                    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+                },
+            },
+        },
+    },
+    sync::SyncResponse,
+};
+use tokio::{sync::mpsc, task::JoinSet};
+use tracing::{debug, info, warn};
+
+use super::{
+    incoming::{self, Action, Facts, Kind},
+    session,
+};
+use crate::{
+    config::{Config, Secrets},
+    flood::{Limiter, Verdict},
+    matcher::{Matcher, Outcome},
+    reply::{Composer, Instance},
+    responses::ResponseSet,
+};
+
+/// How long a long-poll sync waits for new events.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest pause between retries after a failed sync or join.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Failed attempts to reach the homeserver at start before giving up with a message.
+const START_ATTEMPTS: u32 = 5;
+/// Events a room may have waiting before new ones are dropped (with a warning).
+const ROOM_QUEUE: usize = 64;
+/// How long an undecryptable message waits for its key before the bot says so.
+const KEY_WAIT: [Duration; 3] = [
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+    Duration::from_secs(6),
+];
+/// How long replies in flight may take to finish at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts to send one reply (rate limits and network failures) before giving up.
+const SEND_ATTEMPTS: u32 = 8;
+/// Pages of history read when forgetting a room.
+const FORGET_PAGES: usize = 20;
+
+/// Everything a room worker needs, shared by all of them.
+struct Shared {
+    config: Config,
+    set: ResponseSet,
+    matcher: Matcher,
+    instance: Instance,
+    me: OwnedUserId,
+    started_at: MilliSecondsSinceUnixEpoch,
+    noticed_unencrypted: Mutex<HashSet<OwnedRoomId>>,
+    limiter: Mutex<Limiter<OwnedUserId>>,
+}
+
+/// Logs in (or restores), then answers until `shutdown` resolves. Replies in flight finish
+/// before it returns; the session stays valid (no logout), so the next start is the same device.
+pub async fn run(
+    config: Config,
+    secrets: Secrets,
+    set: ResponseSet,
+    matcher: Matcher,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    session::prepare_data_dir(&config.data_dir)?;
+    let client = session::build_client(&config, &secrets.store_passphrase).await?;
+    let start = session::login_or_restore(&client, &config, secrets.password.as_ref()).await?;
+    check_reachable(&client, &config).await?;
+    let cross_signed =
+        session::ensure_cross_signing(&client, &config, secrets.password.as_ref()).await?;
+    let device = client
+        .device_id()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    info!(?start, %device, cross_signed, "logged in");
+
+    let instance = Instance {
+        region: config.region,
+        homeserver: config.homeserver.clone(),
+    };
+    let me = client
+        .user_id()
+        .context("no user id after login")?
+        .to_owned();
+    let limiter = Mutex::new(Limiter::new(config.rate_limit));
+    let shared = Arc::new(Shared {
+        config,
+        set,
+        matcher,
+        instance,
+        me,
+        started_at: MilliSecondsSinceUnixEpoch::now(),
+        noticed_unencrypted: Mutex::new(HashSet::new()),
+        limiter,
+    });
+
+    let mut workers: HashMap<OwnedRoomId, mpsc::Sender<TimelineEvent>> = HashMap::new();
+    let mut tasks = JoinSet::new();
+    let mut failures = 0u32;
+    let mut timeout = Duration::ZERO;
+    tokio::pin!(shutdown);
+    loop {
+        let settings = SyncSettings::new().timeout(timeout);
+        tokio::select! {
+            _ = &mut shutdown => break,
+            result = client.sync_once(settings) => match result {
+                Ok(response) => {
+                    if failures > 0 {
+                        info!(failures, "homeserver reachable again");
+                    }
+                    failures = 0;
+                    timeout = SYNC_TIMEOUT;
+                    dispatch(&shared, &client, response, &mut workers, &mut tasks);
+                }
+                Err(e) => {
+                    failures += 1;
+                    let pause = backoff(failures);
+                    warn!(error = error_kind(&e), failures, pause_s = pause.as_secs(), "sync failed; retrying");
+                    tokio::select! {
+                        _ = &mut shutdown => break,
+                        _ = tokio::time::sleep(pause) => {}
+                    }
+                }
+            }
+        }
+        while let Some(done) = tasks.try_join_next() {
+            if done.is_err() {
+                warn!("room worker stopped unexpectedly");
+            }
+        }
+        workers.retain(|_, tx| !tx.is_closed());
+        if let Ok(mut limiter) = shared.limiter.lock() {
+            limiter.prune(Instant::now());
+        }
+    }
+
+    info!(
+        in_flight = tasks.len(),
+        "stopping: finishing replies in flight"
+    );
+    drop(workers);
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        warn!("some replies did not finish in time");
+    }
+    info!("stopped");
+    Ok(())
+}
+
+/// Confirms the session with the homeserver, retrying a few times before giving up.
+async fn check_reachable(client: &Client, config: &Config) -> anyhow::Result<()> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match client.whoami().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.client_api_error_kind().is_some() => {
+                return Err(anyhow::anyhow!(
+                    "the homeserver refused the stored session ({}): the bot's device was logged out. \
+                     Move {} aside and start again with CONFIDANT_PASSWORD set to log in as a new device",
+                    error_kind_http(&e),
+                    config.data_dir.display()
+                ));
+            }
+            Err(e) if attempt >= START_ATTEMPTS => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot reach the homeserver at {} after {attempt} attempts; is the address right and the server up?",
+                    config.homeserver
+                )));
+            }
+            Err(_) => {
+                let pause = backoff(attempt);
+                warn!(
+                    attempt,
+                    pause_s = pause.as_secs(),
+                    "homeserver not reachable; retrying"
+                );
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+}
+
+/// Capped exponential backoff: 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(5)).min(MAX_BACKOFF)
+}
+
+/// Hands a sync response's invites and events out; quick, so the next sync starts at once.
+fn dispatch(
+    shared: &Arc<Shared>,
+    client: &Client,
+    response: SyncResponse,
+    workers: &mut HashMap<OwnedRoomId, mpsc::Sender<TimelineEvent>>,
+    tasks: &mut JoinSet<()>,
+) {
+    for room_id in response.rooms.invited.keys() {
+        if let Some(room) = client.get_room(room_id) {
+            tasks.spawn(on_invite(shared.clone(), room));
+        }
+    }
+    for (room_id, update) in response.rooms.joined {
+        let Some(room) = client.get_room(&room_id) else {
+            continue;
+        };
+        for event in update.timeline.events {
+            let tx = workers.entry(room_id.clone()).or_insert_with(|| {
+                let (tx, rx) = mpsc::channel(ROOM_QUEUE);
+                tasks.spawn(room_worker(
+                    shared.clone(),
+                    client.clone(),
+                    room.clone(),
+                    rx,
+                ));
+                tx
+            });
+            if tx.try_send(event).is_err() {
+                warn!("room queue full; event dropped");
+            }
+        }
+    }
+}
+
+/// Joins a room the bot was invited to, if the inviter is allowed, retrying with backoff
+/// (a join right after an invite can race the homeserver).
+async fn on_invite(shared: Arc<Shared>, room: Room) {
+    let allowed = &shared.config.rooms.allowed_inviters;
+    if !allowed.is_empty() {
+        let inviter = room
+            .invite_details()
+            .await
+            .ok()
+            .and_then(|d| d.inviter)
+            .map(|m| m.user_id().to_owned());
+        let ok = inviter.is_some_and(|id| {
+            allowed.iter().any(|a| {
+                a == id.as_str() || (!a.starts_with('@') && a == id.server_name().as_str())
+            })
+        });
+        if !ok {
+            info!(
+                outcome = "refused",
+                "invite from a user not on the allow-list declined"
+            );
+            let _ = room.leave().await;
+            return;
+        }
+    }
+    for attempt in 1..=8 {
+        match room.join().await {
+            Ok(()) => {
+                let members = room
+                    .members(RoomMemberships::JOIN)
+                    .await
+                    .map(|m| m.len() as u64)
+                    .unwrap_or(0);
+                if members > shared.config.rooms.max_members {
+                    info!(
+                        outcome = "refused",
+                        members, "room is larger than rooms.max_members; leaving"
+                    );
+                    let _ = room.leave().await;
+                    return;
+                }
+                info!(outcome = "joined", attempt, "joined a room");
+                return;
+            }
+            Err(e) => {
+                let pause = backoff(attempt);
+                warn!(
+                    error = error_kind(&e),
+                    attempt,
+                    pause_s = pause.as_secs(),
+                    "join failed; retrying"
+                );
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+    warn!(outcome = "error", "gave up joining a room");
+}
+
+/// Handles one room's events in order, one at a time.
+async fn room_worker(
+    shared: Arc<Shared>,
+    client: Client,
+    room: Room,
+    mut rx: mpsc::Receiver<TimelineEvent>,
+) {
+    while let Some(event) = rx.recv().await {
+        let started = Instant::now();
+        let handled = AssertUnwindSafe(on_event(&shared, &client, &room, event))
+            .catch_unwind()
+            .await;
+        match handled {
+            Ok(Ok(outcome)) => debug!(
+                outcome,
+                latency_ms = started.elapsed().as_millis() as u64,
+                "event handled"
+            ),
+            Ok(Err(e)) => warn!(error = %e, "event handling failed"),
+            // The panic hook logged where; the payload is never logged.
+            Err(_) => warn!(outcome = "error", "event handler panicked; carrying on"),
+        }
+    }
+}
+
+/// Why handling an event failed, without content.
+#[derive(Debug, thiserror::Error)]
+enum HandleError {
+    #[error("sending the reply failed ({0})")]
+    Send(&'static str),
+}
+
+/// Decides and acts on one event; returns the outcome class for the log.
+async fn on_event(
+    shared: &Shared,
+    client: &Client,
+    room: &Room,
+    event: TimelineEvent,
+) -> Result<&'static str, HandleError> {
+    if room.state() != RoomState::Joined {
+        return Ok("ignored");
+    }
+    let encrypted = !matches!(event.kind, TimelineEventKind::PlainText { .. });
+    let (event, kind) = match &event.kind {
+        TimelineEventKind::UnableToDecrypt { event: raw, .. } => {
+            let Ok(utd) = raw.deserialize_as_unchecked::<OriginalSyncRoomEncryptedEvent>() else {
+                return Ok("ignored");
+            };
+            if utd.sender == shared.me || utd.origin_server_ts < shared.started_at {
+                return Ok("ignored");
+            }
+            match wait_for_key(room, raw.cast_ref_unchecked()).await {
+                Some(decrypted) => (decrypted, None),
+                None => (
+                    event,
+                    Some((utd.sender, utd.origin_server_ts, Kind::Undecryptable)),
+                ),
+            }
+        }
+        _ => (event, None),
+    };
+    let parsed = match kind {
+        Some(k) => Parsed {
+            sender: k.0,
+            ts: k.1,
+            kind: k.2,
+            body: String::new(),
+            mentions_me: false,
+        },
+        None => match parse(&event, shared, client).await {
+            Some(p) => p,
+            None => return Ok("ignored"),
+        },
+    };
+    // The member list (not the count from the sync summary, which can lag) decides DM or group.
+    let members = match room.members(RoomMemberships::JOIN).await {
+        Ok(m) => m.len() as u64,
+        Err(_) => room.joined_members_count(),
+    };
+    let room_encrypted = room
+        .latest_encryption_state()
+        .await
+        .map(|s| s.is_encrypted())
+        .unwrap_or(false);
+    let facts = Facts {
+        from_me: parsed.sender == shared.me,
+        before_start: parsed.ts < shared.started_at,
+        room_encrypted,
+        event_encrypted: encrypted,
+        members,
+        addressed: parsed.mentions_me
+            || incoming::is_addressed(&parsed.body, shared.me.as_str(), &shared.config.rooms.names),
+    };
+    let action = incoming::decide(facts, parsed.kind);
+    if action == Action::Ignore {
+        return Ok("ignored");
+    }
+    if action == Action::NoticeUnencrypted {
+        let first = shared
+            .noticed_unencrypted
+            .lock()
+            .map(|mut n| n.insert(room.room_id().to_owned()))
+            .unwrap_or(false);
+        if !first || !shared.config.rooms.notice_unencrypted {
+            return Ok("ignored");
+        }
+        send(room, &shared.set.messages.not_encrypted).await?;
+        return Ok("notice-unencrypted");
+    }
+    let verdict = shared
+        .limiter
+        .lock()
+        .map(|mut l| l.check(&parsed.sender, Instant::now()))
+        .unwrap_or(Verdict::Allow);
+    match verdict {
+        Verdict::Allow => {}
+        Verdict::Notify => {
+            send(room, &shared.set.messages.slow_down).await?;
+            return Ok("rate-limited");
+        }
+        Verdict::Drop => return Ok("rate-limited-silent"),
+    }
+    match action {
+        Action::Answer => {
+            let question = incoming::strip_reply_fallback(&parsed.body);
+            let forget_keyword = "forget";
+            if incoming::is_forget_request(question, forget_keyword) {
+                forget(shared, room).await?;
+                return Ok("forgotten");
+            }
+            let outcome = shared.matcher.classify(question);
+            let reply = Composer::new(&shared.set, &shared.instance).compose(&outcome);
+            send(room, &reply).await?;
+            Ok(match outcome {
+                Outcome::Topic { .. } | Outcome::MenuPick { .. } => "answered",
+                Outcome::Ambiguous { .. } => "answered-ambiguous",
+                Outcome::OutOfScope => "answered-out-of-scope",
+                Outcome::TooLong => "answered-too-long",
+            })
+        }
+        Action::NonTextReply => {
+            send(room, &shared.set.messages.non_text).await?;
+            Ok("non-text")
+        }
+        Action::UndecryptableReply => {
+            send(room, &shared.set.messages.undecryptable).await?;
+            Ok("undecryptable")
+        }
+        Action::NoticeUnencrypted | Action::Ignore => Ok("ignored"),
+    }
+}
+
+/// The parts of a message event the decision needs. `body` is conversation content: it is
+/// matched and dropped, never logged or stored.
+struct Parsed {
+    sender: OwnedUserId,
+    ts: MilliSecondsSinceUnixEpoch,
+    kind: Kind,
+    body: String,
+    mentions_me: bool,
+}
+
+/// Reads a timeline event into [`Parsed`]; events the bot never answers (state, reactions,
+/// redactions…) give `None`. A room upgrade is followed here.
+async fn parse(event: &TimelineEvent, shared: &Shared, client: &Client) -> Option<Parsed> {
+    // A deserialisation error can quote the event, so it is dropped unread.
+    let any = event.raw().deserialize().ok()?;
+    match any {
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+            SyncMessageLikeEvent::Original(m),
+        )) => Some(parse_message(m, shared)),
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Sticker(
+            SyncMessageLikeEvent::Original(s),
+        )) => Some(Parsed {
+            sender: s.sender,
+            ts: s.origin_server_ts,
+            kind: Kind::NonText,
+            body: String::new(),
+            mentions_me: false,
+        }),
+        AnySyncTimelineEvent::State(AnySyncStateEvent::RoomTombstone(
+            SyncStateEvent::Original(t),
+        )) => {
+            if t.origin_server_ts >= shared.started_at {
+                match client.join_room_by_id(&t.content.replacement_room).await {
+                    Ok(_) => info!(outcome = "followed-upgrade", "joined the upgraded room"),
+                    Err(e) => warn!(error = error_kind(&e), "could not follow a room upgrade"),
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn parse_message(m: OriginalSyncRoomMessageEvent, shared: &Shared) -> Parsed {
+    let mentions_me = m
+        .content
+        .mentions
+        .as_ref()
+        .is_some_and(|x| x.user_ids.contains(&shared.me));
+    let is_edit = matches!(m.content.relates_to, Some(Relation::Replacement(_)));
+    let (kind, body) = match m.content.msgtype {
+        _ if is_edit => (Kind::Edit, String::new()),
+        MessageType::Text(t) => (Kind::Text, t.body),
+        MessageType::Emote(e) => (Kind::Text, e.body),
+        MessageType::Notice(_)
+        | MessageType::ServerNotice(_)
+        | MessageType::VerificationRequest(_) => (Kind::Notice, String::new()),
+        _ => (Kind::NonText, String::new()),
+    };
+    Parsed {
+        sender: m.sender,
+        ts: m.origin_server_ts,
+        kind,
+        body,
+        mentions_me,
+    }
+}
+
+/// Retries decryption while the room key may still be on its way (it often arrives a sync
+/// after the message).
+async fn wait_for_key(
+    room: &Room,
+    raw: &matrix_sdk::ruma::serde::Raw<OriginalSyncRoomEncryptedEvent>,
+) -> Option<TimelineEvent> {
+    for pause in KEY_WAIT {
+        tokio::time::sleep(pause).await;
+        if let Ok(event) = room.decrypt_event(raw, None).await
+            && matches!(event.kind, TimelineEventKind::Decrypted(_))
+        {
+            return Some(event);
+        }
+    }
+    None
+}
+
+/// Sends a reply as an `m.notice` (what bots send, so other bots do not answer it), rendered
+/// from Markdown with the Markdown kept as the plain-text body.
+///
+/// Rate limits are waited out and network failures retried, with one transaction id for all
+/// attempts, so a retry after a lost response cannot post the answer twice.
+async fn send(room: &Room, markdown: &str) -> Result<(), HandleError> {
+    let txn_id = TransactionId::new();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let content = RoomMessageEventContent::notice_markdown(markdown);
+        let error = match room.send(content).with_transaction_id(txn_id.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        let kind = error_kind(&error);
+        if attempt >= SEND_ATTEMPTS || !matches!(kind, "rate-limited" | "network") {
+            return Err(HandleError::Send(kind));
+        }
+        let pause = retry_after(&error)
+            .unwrap_or_else(|| backoff(attempt))
+            .min(MAX_BACKOFF);
+        warn!(
+            error = kind,
+            attempt,
+            pause_ms = pause.as_millis() as u64,
+            "send failed; retrying"
+        );
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// The wait a homeserver asked for with `M_LIMIT_EXCEEDED`.
+fn retry_after(e: &matrix_sdk::Error) -> Option<Duration> {
+    use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
+    let matrix_sdk::Error::Http(h) = e else {
+        return None;
+    };
+    match h.client_api_error_kind()? {
+        ErrorKind::LimitExceeded(data) => match data.retry_after.as_ref()? {
+            RetryAfter::Delay(d) => Some(*d),
+            RetryAfter::DateTime(t) => t.duration_since(std::time::SystemTime::now()).ok(),
+        },
+        _ => None,
+    }
+}
+
+/// Says what remains, redacts the bot's messages (and the user's where allowed), then leaves
+/// and forgets the room.
+async fn forget(shared: &Shared, room: &Room) -> Result<(), HandleError> {
+    send(room, &shared.set.messages.forget_done).await?;
+    let can_redact_others = room
+        .power_levels()
+        .await
+        .map(|p| p.user_can_redact_event_of_other(&shared.me))
+        .unwrap_or(false);
+    let mut from: Option<String> = None;
+    let mut redacted = 0usize;
+    for _ in 0..FORGET_PAGES {
+        let mut options = MessagesOptions::backward();
+        options.from = from.take();
+        let Ok(page) = room.messages(options).await else {
+            break;
+        };
+        for event in &page.chunk {
+            let raw = event.raw();
+            let (Ok(Some(sender)), Ok(Some(kind))) = (
+                raw.get_field::<OwnedUserId>("sender"),
+                raw.get_field::<String>("type"),
+            ) else {
+                continue;
+            };
+            let is_message = matches!(
+                kind.as_str(),
+                "m.room.message" | "m.room.encrypted" | "m.sticker"
+            );
+            if !is_message || (sender != shared.me && !can_redact_others) {
+                continue;
+            }
+            if let Some(id) = event.event_id()
+                && room.redact(&id, None, None).await.is_ok()
+            {
+                redacted += 1;
+            }
+        }
+        match page.end {
+            Some(end) => from = Some(end),
+            None => break,
+        }
+    }
+    let _ = room.leave().await;
+    let _ = room.forget().await;
+    info!(
+        outcome = "forgotten",
+        redacted, "left and forgot a room on request"
+    );
+    Ok(())
+}
+
+/// A short, content-free name for an SDK error, for logs.
+fn error_kind(e: &matrix_sdk::Error) -> &'static str {
+    match e {
+        matrix_sdk::Error::Http(h) => error_kind_http(h),
+        matrix_sdk::Error::CryptoStoreError(_) | matrix_sdk::Error::StateStore(_) => "store",
+        matrix_sdk::Error::OlmError(_) | matrix_sdk::Error::MegolmError(_) => "crypto",
+        _ => "other",
+    }
+}
+
+fn error_kind_http(e: &matrix_sdk::HttpError) -> &'static str {
+    use matrix_sdk::ruma::api::error::ErrorKind;
+    match e.client_api_error_kind() {
+        Some(ErrorKind::LimitExceeded(_)) => "rate-limited",
+        Some(ErrorKind::UnknownToken { .. }) => "unknown-token",
+        Some(ErrorKind::Forbidden) => "forbidden",
+        Some(_) => "homeserver-error",
+        None => "network",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_capped() {
+        let pauses: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(pauses, [1, 2, 4, 8, 16, 30, 30, 30]);
+    }
+}

@@ -1,0 +1,288 @@
+//! What to do with one incoming room event: a pure decision, so every rule is unit-tested
+//! without a homeserver.
+
+/// What kind of message arrived, as far as the decision needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text (or an emote) a person typed.
+    Text,
+    /// An image, file, sticker, voice message, video or location.
+    NonText,
+    /// An `m.notice`: what bots send. Never answered, so two bots cannot loop.
+    Notice,
+    /// An edit of an earlier message. Not answered: the original was, and answering every
+    /// correction would repeat answers.
+    Edit,
+    /// A message that could not be decrypted (after waiting for its key).
+    Undecryptable,
+}
+
+/// Facts about the event and its room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// Sent by the bot itself.
+    pub from_me: bool,
+    /// Sent before this run of the bot started: already answered, or not meant for it.
+    pub before_start: bool,
+    /// The room has encryption turned on.
+    pub room_encrypted: bool,
+    /// This event arrived encrypted.
+    pub event_encrypted: bool,
+    /// Joined members, the bot included.
+    pub members: u64,
+    /// The bot was mentioned or addressed by name.
+    pub addressed: bool,
+}
+
+/// What the bot does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Match the text and answer it.
+    Answer,
+    /// Say that the bot only talks in encrypted rooms (once per room).
+    NoticeUnencrypted,
+    /// Say that the bot only reads text.
+    NonTextReply,
+    /// Say that the message could not be decrypted, and what to try.
+    UndecryptableReply,
+    /// Nothing.
+    Ignore,
+}
+
+/// The rules, in order: own and old events are ignored; unencrypted rooms get the notice;
+/// group rooms need a mention; then the kind decides.
+pub fn decide(facts: Facts, kind: Kind) -> Action {
+    if facts.from_me || facts.before_start || matches!(kind, Kind::Notice | Kind::Edit) {
+        return Action::Ignore;
+    }
+    let is_group = facts.members > 2;
+    if is_group && !facts.addressed {
+        return Action::Ignore;
+    }
+    if kind == Kind::Undecryptable {
+        return Action::UndecryptableReply;
+    }
+    if !facts.room_encrypted || !facts.event_encrypted {
+        return Action::NoticeUnencrypted;
+    }
+    match kind {
+        Kind::Text => Action::Answer,
+        Kind::NonText => Action::NonTextReply,
+        Kind::Notice | Kind::Edit | Kind::Undecryptable => Action::Ignore,
+    }
+}
+
+/// Whether a message addresses the bot by user id, localpart or one of its names, as a word.
+pub fn is_addressed(body: &str, user_id: &str, names: &[String]) -> bool {
+    let lower = body.to_lowercase();
+    let localpart = user_id
+        .trim_start_matches('@')
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    std::iter::once(user_id.to_lowercase())
+        .chain(std::iter::once(localpart))
+        .chain(names.iter().map(|n| n.to_lowercase()))
+        .filter(|n| !n.is_empty())
+        .any(|name| contains_word(&lower, &name))
+}
+
+fn contains_word(haystack: &str, word: &str) -> bool {
+    haystack.match_indices(word).any(|(at, _)| {
+        let before = haystack[..at].chars().next_back();
+        let after = haystack[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The user's own words of a reply: clients may prefix a quote of the replied-to message
+/// ("> ...") which is not the question.
+pub fn strip_reply_fallback(body: &str) -> &str {
+    if !body.starts_with("> ") {
+        return body;
+    }
+    match body.find("\n\n") {
+        Some(at) => &body[at + 2..],
+        None => body,
+    }
+}
+
+/// Whether the message asks the bot to delete this conversation.
+pub fn is_forget_request(body: &str, forget_keyword: &str) -> bool {
+    let words: Vec<String> = body
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let text = words.join(" ");
+    const PHRASES: &[&str] = &[
+        "forget",
+        "forget me",
+        "forget this",
+        "forget everything",
+        "forget this conversation",
+        "forget this chat",
+        "delete this conversation",
+        "delete this chat",
+        "delete our conversation",
+        "delete our chat",
+        "delete the conversation",
+        "delete the chat",
+        "delete conversation",
+        "delete chat",
+    ];
+    PHRASES.contains(&text.as_str()) || text == forget_keyword
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DM: Facts = Facts {
+        from_me: false,
+        before_start: false,
+        room_encrypted: true,
+        event_encrypted: true,
+        members: 2,
+        addressed: false,
+    };
+
+    #[test]
+    fn decisions() {
+        let group = Facts { members: 5, ..DM };
+        let cases = [
+            ("dm text is answered", DM, Kind::Text, Action::Answer),
+            (
+                "own message gets no reply",
+                Facts {
+                    from_me: true,
+                    ..DM
+                },
+                Kind::Text,
+                Action::Ignore,
+            ),
+            (
+                "message from before start is not answered",
+                Facts {
+                    before_start: true,
+                    ..DM
+                },
+                Kind::Text,
+                Action::Ignore,
+            ),
+            (
+                "unencrypted room gets the notice",
+                Facts {
+                    room_encrypted: false,
+                    event_encrypted: false,
+                    ..DM
+                },
+                Kind::Text,
+                Action::NoticeUnencrypted,
+            ),
+            (
+                "plain event in encrypted room gets the notice",
+                Facts {
+                    event_encrypted: false,
+                    ..DM
+                },
+                Kind::Text,
+                Action::NoticeUnencrypted,
+            ),
+            (
+                "group without mention is ignored",
+                group,
+                Kind::Text,
+                Action::Ignore,
+            ),
+            (
+                "group with mention is answered",
+                Facts {
+                    addressed: true,
+                    ..group
+                },
+                Kind::Text,
+                Action::Answer,
+            ),
+            (
+                "image gets the text-only reply",
+                DM,
+                Kind::NonText,
+                Action::NonTextReply,
+            ),
+            (
+                "other bot's notice is ignored",
+                DM,
+                Kind::Notice,
+                Action::Ignore,
+            ),
+            ("edit is not answered again", DM, Kind::Edit, Action::Ignore),
+            (
+                "undecryptable gets the reply",
+                DM,
+                Kind::Undecryptable,
+                Action::UndecryptableReply,
+            ),
+            (
+                "undecryptable in group without mention is ignored",
+                group,
+                Kind::Undecryptable,
+                Action::Ignore,
+            ),
+        ];
+        for (name, facts, kind, expected) in cases {
+            assert_eq!(decide(facts, kind), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn addressed_by_id_localpart_or_name_as_a_word() {
+        let names = vec!["Confidant".to_owned()];
+        assert!(is_addressed(
+            "hey @bot:example.org what now",
+            "@bot:example.org",
+            &names
+        ));
+        assert!(is_addressed(
+            "Bot, is this safe?",
+            "@bot:example.org",
+            &names
+        ));
+        assert!(is_addressed("confidant: help", "@bot:example.org", &names));
+        assert!(!is_addressed("robots are cool", "@bot:example.org", &names));
+        assert!(!is_addressed(
+            "my confidante said",
+            "@bot:example.org",
+            &names
+        ));
+    }
+
+    #[test]
+    fn reply_fallback_is_stripped() {
+        assert_eq!(
+            strip_reply_fallback("> <@a:b> old\n> more\n\nnew question"),
+            "new question"
+        );
+        assert_eq!(strip_reply_fallback("plain"), "plain");
+    }
+
+    #[test]
+    fn forget_requests() {
+        for yes in [
+            "forget",
+            "Forget!",
+            "delete this conversation",
+            "please forget",
+            "FORGET THIS CHAT",
+        ] {
+            let expected = yes != "please forget";
+            assert_eq!(is_forget_request(yes, "forget"), expected, "{yes}");
+        }
+        assert!(!is_forget_request("how do i forget my ex", "forget"));
+        assert!(!is_forget_request(
+            "can you delete pics from his phone",
+            "forget"
+        ));
+    }
+}

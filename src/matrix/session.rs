@@ -1,0 +1,283 @@
+//! The bot's Matrix identity: data dir, encrypted stores, session file, login or restore, and
+//! cross-signing.
+//!
+//! What reaches disk is deliberately small: the crypto store and the state store (sqlite, both
+//! encrypted with the store passphrase) and the session file (0600). The event cache and the
+//! media store stay in memory, so no message, decrypted or not, is written by the SDK.
+
+use std::{
+    fs,
+    io::Write,
+    os::unix::fs::{OpenOptionsExt, PermissionsExt},
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, bail};
+use matrix_sdk::{
+    Client, SqliteCryptoStore, SqliteStateStore, SqliteStoreConfig,
+    authentication::matrix::MatrixSession,
+    config::{RequestConfig, StoreConfig},
+    cross_process_lock::CrossProcessLockConfig,
+    encryption::EncryptionSettings,
+    ruma::api::client::uiaa,
+    store::RoomLoadSettings,
+};
+use matrix_sdk_base::crypto::CollectStrategy;
+use serde::{Deserialize, Serialize};
+
+use crate::{config::Config, privacy::Secret};
+
+/// The session file, inside the data dir.
+pub const SESSION_FILE: &str = "session.json";
+/// The folder of the sqlite stores, inside the data dir.
+pub const STORE_DIR: &str = "store";
+
+/// What the session file holds: enough to restore the same device without a password.
+#[derive(Serialize, Deserialize)]
+struct SessionFile {
+    homeserver: String,
+    session: MatrixSession,
+}
+
+/// How the client came to be logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// A new device: first login with the password.
+    FirstLogin,
+    /// The stored session was restored: same device, no login.
+    Restored,
+}
+
+/// Creates the data dir (0700) if needed and warns when it or its files are looser.
+pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    // Everything this process creates from here on (sqlite files, their WAL and SHM files, the
+    // session file) is private to the bot's user, whoever creates it.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    if !dir.exists() {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot set mode 0700 on {}", dir.display()))?;
+    }
+    for (path, mode) in loose_modes(dir) {
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "data dir entry is readable by others; chmod go-rwx");
+    }
+    Ok(())
+}
+
+/// Entries of the data dir (and the dir itself) that group or others may read.
+pub fn loose_modes(dir: &Path) -> Vec<(PathBuf, u32)> {
+    let mut loose = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            loose.push((path.clone(), mode));
+        }
+        if meta.is_dir()
+            && let Ok(entries) = fs::read_dir(&path)
+        {
+            stack.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    loose.sort();
+    loose
+}
+
+/// Opens the encrypted stores and builds the client; a wrong passphrase fails here, closed:
+/// nothing is reset or wiped.
+pub async fn build_client(config: &Config, passphrase: &Secret<String>) -> anyhow::Result<Client> {
+    let store_dir = config.data_dir.join(STORE_DIR);
+    create_private_dir(&store_dir)?;
+    let sqlite = SqliteStoreConfig::new(&store_dir).passphrase(Some(passphrase.expose()));
+    let wrong_passphrase = || {
+        format!(
+            "cannot open the encrypted stores in {}: is CONFIDANT_STORE_PASSPHRASE the one used when they were created? \
+             Nothing was changed; the stores are left as they are",
+            store_dir.display()
+        )
+    };
+    let state = SqliteStateStore::open_with_config(&sqlite)
+        .await
+        .with_context(wrong_passphrase)?;
+    let crypto = SqliteCryptoStore::open_with_config(&sqlite)
+        .await
+        .with_context(wrong_passphrase)?;
+    // Event cache and media stay in the default in-memory stores: decrypted messages would
+    // otherwise reach disk. The event cache is never subscribed either.
+    let stores = StoreConfig::new(CrossProcessLockConfig::SingleProcess)
+        .state_store(state)
+        .crypto_store(crypto);
+    let client = Client::builder()
+        .homeserver_url(&config.homeserver)
+        .store_config(stores)
+        .request_config(RequestConfig::new().retry_limit(3))
+        // Cross-signing is bootstrapped explicitly (see `ensure_cross_signing`); backups stay
+        // off so the conversation's room keys never sit on the homeserver.
+        .with_encryption_settings(EncryptionSettings {
+            auto_enable_cross_signing: false,
+            auto_enable_backups: false,
+            ..EncryptionSettings::default()
+        })
+        // Answers go to every device of the person asking, verified or not, as Element does by
+        // default. Set explicitly so an SDK upgrade cannot silently change who can read them.
+        .with_room_key_recipient_strategy(CollectStrategy::AllDevices)
+        .build()
+        .await
+        .context("cannot set up the Matrix client")?;
+    Ok(client)
+}
+
+/// Restores the stored session, or logs in with the password when there is none.
+pub async fn login_or_restore(
+    client: &Client,
+    config: &Config,
+    password: Option<&Secret<String>>,
+) -> anyhow::Result<Start> {
+    let path = config.data_dir.join(SESSION_FILE);
+    if path.exists() {
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let stored: SessionFile = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a session file written by confidant",
+                path.display()
+            )
+        })?;
+        if stored.session.meta.user_id.as_str() != config.user_id {
+            bail!(
+                "{} belongs to {}, but the config says {}; use another data_dir for another account",
+                path.display(),
+                stored.session.meta.user_id,
+                config.user_id
+            );
+        }
+        client
+            .matrix_auth()
+            .restore_session(stored.session, RoomLoadSettings::default())
+            .await
+            .context("cannot restore the stored session")?;
+        return Ok(Start::Restored);
+    }
+    let Some(password) = password else {
+        bail!(
+            "no session in {} and no password: set CONFIDANT_PASSWORD (or CONFIDANT_PASSWORD_FILE) for the first login",
+            config.data_dir.display()
+        );
+    };
+    client
+        .matrix_auth()
+        .login_username(&config.user_id, password.expose())
+        .initial_device_display_name(&config.device_name)
+        .send()
+        .await
+        .with_context(|| {
+            format!(
+                "login as {} failed (wrong password or user id?)",
+                config.user_id
+            )
+        })?;
+    let session = client
+        .matrix_auth()
+        .session()
+        .context("login returned no session")?;
+    write_private(
+        &path,
+        &serde_json::to_vec(&SessionFile {
+            homeserver: config.homeserver.clone(),
+            session,
+        })?,
+    )?;
+    Ok(Start::FirstLogin)
+}
+
+/// Makes sure the bot has a cross-signing identity and its device is signed by it, so clients
+/// that only share keys with verified devices still talk to it.
+///
+/// Returns whether the device is cross-signed afterwards.
+pub async fn ensure_cross_signing(
+    client: &Client,
+    config: &Config,
+    password: Option<&Secret<String>>,
+) -> anyhow::Result<bool> {
+    let encryption = client.encryption();
+    encryption.wait_for_e2ee_initialization_tasks().await;
+    if is_cross_signed(client).await {
+        return Ok(true);
+    }
+    let Some(password) = password else {
+        tracing::warn!(
+            "device is not cross-signed and no password is set; set CONFIDANT_PASSWORD once to sign it"
+        );
+        return Ok(false);
+    };
+    let status = encryption.cross_signing_status().await;
+    let have_keys = status.is_some_and(|s| s.is_complete());
+    if have_keys {
+        // Keys are here but the device lacks the signature (e.g. an earlier interrupted start):
+        // signing it needs no password.
+        if let Some(device) = encryption.get_own_device().await? {
+            device
+                .verify()
+                .await
+                .context("cannot sign the bot's own device")?;
+        }
+    } else {
+        // No private cross-signing keys on this device: create (or replace) the identity.
+        let auth = |session: Option<String>| {
+            let mut p = uiaa::Password::new(
+                uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(
+                    config.user_id.clone(),
+                )),
+                password.expose().clone(),
+            );
+            p.session = session;
+            uiaa::AuthData::Password(p)
+        };
+        if let Err(e) = encryption.bootstrap_cross_signing(None).await {
+            let Some(response) = e.as_uiaa_response() else {
+                return Err(anyhow::Error::new(e).context("cannot set up cross-signing"));
+            };
+            encryption
+                .bootstrap_cross_signing(Some(auth(response.session.clone())))
+                .await
+                .context("cannot set up cross-signing with the password")?;
+        }
+    }
+    Ok(is_cross_signed(client).await)
+}
+
+/// Whether the bot's own device carries its owner's cross-signing signature.
+pub async fn is_cross_signed(client: &Client) -> bool {
+    match client.encryption().get_own_device().await {
+        Ok(Some(device)) => device.is_cross_signed_by_owner(),
+        _ => false,
+    }
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot set mode 0700 on {}", dir.display()))
+}
+
+/// Writes a file readable by its owner only, atomically (temp file, then rename).
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,479 @@
+//! The curated response set: one TOML file per topic in `responses/`, loaded and validated.
+//!
+//! Answers are data written by people from sourced facts; this module only reads them, checks
+//! their shape, and hands them out. Loading reports every problem it finds, each with the file
+//! and the field, so a curator can fix a whole set in one pass.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    fmt,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::config::Region;
+
+/// The topic ids the set must hold, from the project's topic list. The first six are also the
+/// urgency order used by the matcher.
+pub const REQUIRED_TOPICS: &[&str] = &[
+    "crisis",
+    "sextortion",
+    "minors",
+    "non-consensual-sharing",
+    "monitoring-stalkerware",
+    "pressure-coercion",
+    "risks-overview",
+    "encryption",
+    "device-security",
+    "cloud-backups",
+    "screenshots-sharing",
+    "disappearing-deleting",
+    "safer-sexting",
+    "consent",
+    "boundaries",
+    "warning-signs",
+    "trust-lying",
+    "legal",
+    "parents",
+    "breakup-ex",
+    "accidental-send",
+    "unsolicited-images",
+    "feelings-regret",
+    "getting-help",
+    "bot-privacy",
+    "help",
+    "greeting",
+    "thanks-bye",
+    "out-of-scope",
+];
+
+/// Topics about the bot itself: they cite the bot's own documentation rather than sources.
+pub const BOT_TOPICS: &[&str] = &[
+    "bot-privacy",
+    "help",
+    "greeting",
+    "thanks-bye",
+    "out-of-scope",
+];
+
+/// The first screen of an answer on a phone.
+pub const MAX_ANSWER_CHARS: usize = 1500;
+
+/// The fewest example questions a topic may have.
+pub const MIN_EXAMPLES: usize = 12;
+
+/// The file with the bot's short system messages.
+pub const MESSAGES_FILE: &str = "_messages.toml";
+
+/// The file with the matcher's cues and lexicon.
+pub const MATCHER_FILE: &str = "_matcher.toml";
+
+/// One curated answer and what the matcher and menus need to know about it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// The topic id, equal to the file name.
+    pub id: String,
+    /// A short title for menus.
+    pub title: String,
+    /// One word a user can type to pick the topic.
+    pub keyword: String,
+    /// The stable menu number a user can type to pick the topic.
+    pub number: u32,
+    /// Whether the `help` menu lists it.
+    #[serde(default = "yes")]
+    pub menu: bool,
+    /// When the answer was last reviewed against the fact sheet (YYYY-MM-DD).
+    pub last_reviewed: String,
+    /// Topics offered after the answer.
+    #[serde(default)]
+    pub follow_ups: Vec<String>,
+    /// Questions in users' words: the matcher's training data.
+    pub examples: Vec<String>,
+    /// The answer, in Markdown.
+    pub answer: String,
+    /// Where the facts come from; named at the end of the answer.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    /// Region-specific help shown after the answer.
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A source named at the end of an answer.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The organisation.
+    pub name: String,
+    /// Its page.
+    pub url: String,
+}
+
+/// A helpline, reporting site or service for one region.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// Region code: us, uk, eu, au, ca or intl.
+    pub region: String,
+    /// The service's name.
+    pub name: String,
+    /// A number or address to reach it.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// Its web page.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A caveat, such as "check before calling" for an unconfirmed number.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Resource {
+    /// The parsed region; validation guarantees it parses.
+    pub fn region(&self) -> Region {
+        Region::try_from_code(&self.region).unwrap_or(Region::Intl)
+    }
+}
+
+/// The bot's short system messages, from `_messages.toml`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    /// Sent once in an unencrypted room instead of an answer.
+    pub not_encrypted: String,
+    /// Sent when a message could not be decrypted.
+    pub undecryptable: String,
+    /// Sent for a message over the size limit.
+    pub too_long: String,
+    /// Sent once per window to a sender over the flood limit.
+    pub slow_down: String,
+    /// Sent for images, files, stickers and voice.
+    pub non_text: String,
+    /// Introduces the options when the matcher is unsure.
+    pub did_you_mean: String,
+    /// Introduces the follow-up topics.
+    pub follow_ups_label: String,
+    /// Heading before the region resources.
+    pub resources_label: String,
+    /// Label before the sources.
+    pub sources_label: String,
+    /// Heading before the numbered menu.
+    pub menu_label: String,
+    /// Sent before the bot redacts and leaves on "forget".
+    pub forget_done: String,
+}
+
+/// A loaded, validated response set.
+#[derive(Debug, Clone)]
+pub struct ResponseSet {
+    topics: Vec<Topic>,
+    by_id: HashMap<String, usize>,
+    /// The system messages.
+    pub messages: Messages,
+    /// The text of `_matcher.toml`, parsed by the matcher.
+    pub matcher_toml: String,
+}
+
+/// One problem in a response file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// The file, relative to the set's folder.
+    pub file: String,
+    /// The field (`answer`, `sources[0].url`), or empty for the whole file.
+    pub field: String,
+    /// What is wrong.
+    pub why: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.file, self.why)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.field, self.why)
+        }
+    }
+}
+
+/// Why a response set could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ResponseError {
+    /// The folder could not be read.
+    #[error("cannot read response folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// Files with problems; every one is listed.
+    #[error("{} problem{} in the response set:{}", .0.len(), if .0.len() == 1 { "" } else { "s" }, IssueList(.0))]
+    Invalid(Vec<Issue>),
+}
+
+struct IssueList<'a>(&'a [Issue]);
+
+impl fmt::Display for IssueList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|i| write!(f, "\n  - {i}"))
+    }
+}
+
+/// The raw files of a set: name → text. Tests build one in memory.
+pub type Files = BTreeMap<String, String>;
+
+/// Reads every `.toml` file of a folder.
+pub fn read_dir(dir: &Path) -> Result<Files, ResponseError> {
+    let folder_err = |source| ResponseError::Folder {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut files = Files::new();
+    for entry in std::fs::read_dir(dir).map_err(folder_err)? {
+        let path = entry.map_err(folder_err)?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(&path).map_err(folder_err)?;
+            files.insert(name, text);
+        }
+    }
+    Ok(files)
+}
+
+/// Loads a set from a folder, with an optional overlay folder whose topic files replace the
+/// base set's files of the same name, and whose other topic files add to it.
+pub fn load(dir: &Path, overlay: Option<&Path>) -> Result<ResponseSet, ResponseError> {
+    let mut files = read_dir(dir)?;
+    if let Some(overlay) = overlay {
+        files.extend(read_dir(overlay)?);
+    }
+    from_files(&files)
+}
+
+/// Parses and validates a set from its files.
+pub fn from_files(files: &Files) -> Result<ResponseSet, ResponseError> {
+    let mut issues = Vec::new();
+    let mut topics = Vec::new();
+    for (name, text) in files {
+        if name.starts_with('_') {
+            continue;
+        }
+        match toml::from_str::<Topic>(text) {
+            Ok(topic) => topics.push((name.clone(), topic)),
+            Err(e) => issues.push(Issue {
+                file: name.clone(),
+                field: String::new(),
+                why: one_line(&e.to_string()),
+            }),
+        }
+    }
+    let messages = match files.get(MESSAGES_FILE) {
+        None => {
+            issues.push(Issue {
+                file: MESSAGES_FILE.into(),
+                field: String::new(),
+                why: "missing".into(),
+            });
+            None
+        }
+        Some(text) => match toml::from_str::<Messages>(text) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                issues.push(Issue {
+                    file: MESSAGES_FILE.into(),
+                    field: String::new(),
+                    why: one_line(&e.to_string()),
+                });
+                None
+            }
+        },
+    };
+    let matcher_toml = files.get(MATCHER_FILE).cloned().unwrap_or_default();
+    if matcher_toml.is_empty() {
+        issues.push(Issue {
+            file: MATCHER_FILE.into(),
+            field: String::new(),
+            why: "missing".into(),
+        });
+    }
+    validate(&topics, &mut issues);
+    match messages {
+        Some(messages) if issues.is_empty() => {
+            let mut topics: Vec<Topic> = topics.into_iter().map(|(_, t)| t).collect();
+            topics.sort_by_key(|t| t.number);
+            let by_id = topics
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id.clone(), i))
+                .collect();
+            Ok(ResponseSet {
+                topics,
+                by_id,
+                messages,
+                matcher_toml,
+            })
+        }
+        _ => Err(ResponseError::Invalid(issues)),
+    }
+}
+
+/// The shape rules that need no matcher: ids, numbers, keywords, sources, lengths.
+fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
+    let ids: HashSet<&str> = topics.iter().map(|(_, t)| t.id.as_str()).collect();
+    let mut numbers: HashMap<u32, &str> = HashMap::new();
+    let mut keywords: HashMap<String, &str> = HashMap::new();
+    for (file, t) in topics {
+        let mut issue = |field: &str, why: String| {
+            issues.push(Issue {
+                file: file.clone(),
+                field: field.to_owned(),
+                why,
+            });
+        };
+        if file.trim_end_matches(".toml") != t.id {
+            issue("id", format!("{:?} does not match the file name", t.id));
+        }
+        if !REQUIRED_TOPICS.contains(&t.id.as_str()) {
+            issue("id", format!("{:?} is not a topic of the topic list", t.id));
+        }
+        if let Some(other) = numbers.insert(t.number, file) {
+            issue("number", format!("{} is also used by {other}", t.number));
+        }
+        if t.number == 0 {
+            issue("number", "must be 1 or more".into());
+        }
+        let keyword = t.keyword.trim().to_lowercase();
+        if keyword.is_empty() || keyword.contains(char::is_whitespace) || keyword != t.keyword {
+            issue("keyword", "must be one lower-case word".into());
+        } else if keyword.parse::<u32>().is_ok() {
+            issue(
+                "keyword",
+                "must not be a number (numbers pick menu entries)".into(),
+            );
+        }
+        if let Some(other) = keywords.insert(keyword, file) {
+            issue(
+                "keyword",
+                format!("{:?} is also used by {other}", t.keyword),
+            );
+        }
+        if t.title.trim().is_empty() {
+            issue("title", "is empty".into());
+        }
+        if !is_date(&t.last_reviewed) {
+            issue(
+                "last_reviewed",
+                format!("{:?} is not a date like 2026-11-26", t.last_reviewed),
+            );
+        }
+        for (i, f) in t.follow_ups.iter().enumerate() {
+            if !ids.contains(f.as_str()) {
+                issue(
+                    &format!("follow_ups[{i}]"),
+                    format!("{f:?} is not a topic in this set"),
+                );
+            } else if *f == t.id {
+                issue(
+                    &format!("follow_ups[{i}]"),
+                    "a topic cannot follow itself".into(),
+                );
+            }
+        }
+        let chars = t.answer.chars().count();
+        if t.answer.trim().is_empty() {
+            issue("answer", "is empty".into());
+        } else if chars > MAX_ANSWER_CHARS {
+            issue(
+                "answer",
+                format!("{chars} characters; the first screen allows {MAX_ANSWER_CHARS}"),
+            );
+        }
+        if t.examples.len() < MIN_EXAMPLES {
+            issue(
+                "examples",
+                format!(
+                    "{} examples; at least {MIN_EXAMPLES} are needed",
+                    t.examples.len()
+                ),
+            );
+        }
+        if t.sources.is_empty() && !BOT_TOPICS.contains(&t.id.as_str()) {
+            issue("sources", "at least one source is needed".into());
+        }
+        for (i, s) in t.sources.iter().enumerate() {
+            if s.name.trim().is_empty() {
+                issue(&format!("sources[{i}].name"), "is empty".into());
+            }
+            if !s.url.starts_with("https://") {
+                issue(
+                    &format!("sources[{i}].url"),
+                    format!("{:?} is not an https:// address", s.url),
+                );
+            }
+        }
+        for (i, r) in t.resources.iter().enumerate() {
+            if Region::try_from_code(&r.region).is_none() {
+                issue(
+                    &format!("resources[{i}].region"),
+                    format!("{:?} is not one of us, uk, eu, au, ca, intl", r.region),
+                );
+            }
+            if r.contact.is_none() && r.url.is_none() {
+                issue(
+                    &format!("resources[{i}]"),
+                    "needs a contact or a url".into(),
+                );
+            }
+        }
+    }
+    for id in REQUIRED_TOPICS {
+        if !ids.contains(id) {
+            issues.push(Issue {
+                file: format!("{id}.toml"),
+                field: String::new(),
+                why: "missing: every topic of the topic list needs a file".into(),
+            });
+        }
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+/// TOML errors span several lines (a snippet of the file); one line reads better in a list.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl ResponseSet {
+    /// All topics, by menu number.
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+
+    /// The topic with this id.
+    pub fn get(&self, id: &str) -> Option<&Topic> {
+        self.by_id.get(id).map(|&i| &self.topics[i])
+    }
+}
+
+#[cfg(test)]
+mod tests;

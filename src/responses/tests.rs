@@ -1,0 +1,285 @@
+use super::*;
+
+/// A minimal valid set: every required topic, generated.
+fn valid_files() -> Files {
+    let mut files = Files::new();
+    for (i, id) in REQUIRED_TOPICS.iter().enumerate() {
+        let examples: Vec<String> = (0..MIN_EXAMPLES)
+            .map(|n| format!("\"question {n} about {id}\""))
+            .collect();
+        let text = format!(
+            r#"
+id = "{id}"
+title = "About {id}"
+keyword = "kw{i}"
+number = {n}
+last_reviewed = "2026-11-26"
+follow_ups = []
+examples = [{examples}]
+answer = "A short answer."
+[[sources]]
+name = "Somebody"
+url = "https://example.org/{id}"
+"#,
+            n = i + 1,
+            examples = examples.join(", "),
+        );
+        files.insert(format!("{id}.toml"), text);
+    }
+    let messages = [
+        "not_encrypted",
+        "undecryptable",
+        "too_long",
+        "slow_down",
+        "non_text",
+        "did_you_mean",
+        "follow_ups_label",
+        "resources_label",
+        "sources_label",
+        "menu_label",
+        "forget_done",
+    ]
+    .iter()
+    .map(|k| format!("{k} = \"text\"\n"))
+    .collect::<String>();
+    files.insert(MESSAGES_FILE.into(), messages);
+    files.insert(MATCHER_FILE.into(), "# cues\n".into());
+    files
+}
+
+fn issues_of(files: &Files) -> Vec<Issue> {
+    match from_files(files) {
+        Err(ResponseError::Invalid(issues)) => issues,
+        Ok(_) => panic!("expected the set to be rejected"),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+fn edit(files: &mut Files, file: &str, from: &str, to: &str) {
+    let text = files.get_mut(file).unwrap();
+    assert!(text.contains(from), "fixture {file} has no {from:?}");
+    *text = text.replacen(from, to, 1);
+}
+
+#[test]
+fn valid_set_loads_sorted_by_number() {
+    let set = from_files(&valid_files()).unwrap();
+    assert_eq!(set.topics().len(), REQUIRED_TOPICS.len());
+    assert_eq!(set.topics()[0].id, "crisis");
+    assert_eq!(set.get("legal").unwrap().number, 18);
+}
+
+#[test]
+fn broken_sets_name_file_and_field() {
+    type Breaker = fn(&mut Files);
+    let cases: &[(&str, Breaker, &str, &str)] = &[
+        (
+            "missing topic",
+            |f| {
+                f.remove("legal.toml");
+            },
+            "legal.toml",
+            "missing",
+        ),
+        (
+            "unknown id",
+            |f| {
+                let t = f["consent.toml"].replace("\"consent\"", "\"flirting\"");
+                f.insert(
+                    "flirting.toml".into(),
+                    t.replace("number = 14", "number = 99")
+                        .replace("kw13", "kw99"),
+                );
+            },
+            "flirting.toml",
+            "not a topic of the topic list",
+        ),
+        (
+            "id differs from file",
+            |f| edit(f, "consent.toml", "id = \"consent\"", "id = \"legal\""),
+            "consent.toml",
+            "does not match the file name",
+        ),
+        (
+            "duplicate number",
+            |f| edit(f, "consent.toml", "number = 14", "number = 1"),
+            "number",
+            "also used by",
+        ),
+        (
+            "duplicate keyword",
+            |f| edit(f, "consent.toml", "keyword = \"kw13\"", "keyword = \"kw0\""),
+            "keyword",
+            "also used by",
+        ),
+        (
+            "numeric keyword",
+            |f| edit(f, "consent.toml", "keyword = \"kw13\"", "keyword = \"7\""),
+            "keyword",
+            "must not be a number",
+        ),
+        (
+            "dangling follow-up",
+            |f| {
+                edit(
+                    f,
+                    "consent.toml",
+                    "follow_ups = []",
+                    "follow_ups = [\"nowhere\"]",
+                )
+            },
+            "follow_ups[0]",
+            "not a topic",
+        ),
+        (
+            "no sources",
+            |f| {
+                let t = f["consent.toml"]
+                    .split("[[sources]]")
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                f.insert("consent.toml".into(), t);
+            },
+            "sources",
+            "at least one source",
+        ),
+        (
+            "http source",
+            |f| {
+                edit(
+                    f,
+                    "consent.toml",
+                    "https://example.org",
+                    "http://example.org",
+                )
+            },
+            "sources[0].url",
+            "https://",
+        ),
+        (
+            "answer too long",
+            |f| {
+                let long = "x".repeat(MAX_ANSWER_CHARS + 1);
+                edit(f, "consent.toml", "A short answer.", &long)
+            },
+            "answer",
+            "first screen",
+        ),
+        (
+            "too few examples",
+            |f| edit(f, "consent.toml", "\"question 0 about consent\", ", ""),
+            "examples",
+            "at least 12",
+        ),
+        (
+            "bad date",
+            |f| edit(f, "consent.toml", "2026-11-26", "last week"),
+            "last_reviewed",
+            "not a date",
+        ),
+        (
+            "unknown field",
+            |f| {
+                edit(
+                    f,
+                    "consent.toml",
+                    "follow_ups = []",
+                    "follow_ups = []\ncolour = 1",
+                )
+            },
+            "consent.toml",
+            "unknown field",
+        ),
+        (
+            "bad region",
+            |f| {
+                edit(
+                    f,
+                    "consent.toml",
+                    "[[sources]]",
+                    "[[resources]]\nregion = \"mars\"\nname = \"x\"\nurl = \"https://x.org\"\n[[sources]]",
+                )
+            },
+            "resources[0].region",
+            "not one of",
+        ),
+        (
+            "messages missing a key",
+            |f| edit(f, MESSAGES_FILE, "too_long = \"text\"\n", ""),
+            MESSAGES_FILE,
+            "too_long",
+        ),
+        (
+            "no matcher file",
+            |f| {
+                f.remove(MATCHER_FILE);
+            },
+            MATCHER_FILE,
+            "missing",
+        ),
+    ];
+    for (name, breaker, where_, why) in cases {
+        let mut files = valid_files();
+        breaker(&mut files);
+        let issues = issues_of(&files);
+        let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+        assert!(
+            text.iter().any(|t| t.contains(where_) && t.contains(why)),
+            "{name}: expected an issue naming {where_:?} and {why:?}, got {text:#?}"
+        );
+    }
+}
+
+#[test]
+fn all_problems_are_reported_together() {
+    let mut files = valid_files();
+    files.remove("legal.toml");
+    edit(&mut files, "consent.toml", "number = 14", "number = 1");
+    edit(&mut files, "boundaries.toml", "https://", "ftp://");
+    assert!(issues_of(&files).len() >= 3);
+}
+
+#[test]
+fn overlay_replaces_and_extends_by_id() {
+    let base = tempfile::tempdir().unwrap();
+    let overlay = tempfile::tempdir().unwrap();
+    for (name, text) in valid_files() {
+        std::fs::write(base.path().join(name), text).unwrap();
+    }
+    let replaced = valid_files()["getting-help.toml"]
+        .replace("A short answer.", "Call the clinic on 555 0100.");
+    std::fs::write(overlay.path().join("getting-help.toml"), replaced).unwrap();
+    let set = load(base.path(), Some(overlay.path())).unwrap();
+    assert_eq!(
+        set.get("getting-help").unwrap().answer,
+        "Call the clinic on 555 0100."
+    );
+    assert_eq!(set.get("consent").unwrap().answer, "A short answer.");
+}
+
+#[test]
+fn overlay_with_bad_file_is_reported_by_name() {
+    let base = tempfile::tempdir().unwrap();
+    let overlay = tempfile::tempdir().unwrap();
+    for (name, text) in valid_files() {
+        std::fs::write(base.path().join(name), text).unwrap();
+    }
+    std::fs::write(
+        overlay.path().join("getting-help.toml"),
+        "id = \"getting-help\"\nnumber = \"x\"",
+    )
+    .unwrap();
+    let err = load(base.path(), Some(overlay.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("getting-help.toml"), "{err}");
+}
+
+#[test]
+fn repo_set_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    if let Err(e) = load(&dir, None) {
+        panic!("{e}");
+    }
+}

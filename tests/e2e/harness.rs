@@ -1,0 +1,496 @@
+//! The test harness: a real Synapse on 127.0.0.1, the real `confidant` binary, and a real
+//! matrix-sdk client as the person asking.
+
+use std::{
+    io::Read,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, ChildStdin, Command, Stdio},
+    sync::{
+        OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use matrix_sdk::{
+    Client, Room,
+    config::SyncSettings,
+    deserialized_responses::TimelineEventKind,
+    ruma::{
+        OwnedRoomId, OwnedUserId, UserId,
+        api::client::room::{Visibility, create_room::v3 as create_room},
+        events::{
+            AnySyncMessageLikeEvent, AnySyncTimelineEvent, InitialStateEvent, SyncMessageLikeEvent,
+            room::{encryption::RoomEncryptionEventContent, message::MessageType},
+        },
+    },
+};
+use tempfile::TempDir;
+
+pub const SHARED_SECRET: &str = "confidant-test-secret";
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const PASSPHRASE: &str = "store passphrase for tests";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn venv() -> PathBuf {
+    std::env::var_os("CONFIDANT_SYNAPSE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+                .join(".cache/confidant/synapse-venv")
+        })
+}
+
+/// A Synapse started for the test run. It stops when the test process ends: it runs under a
+/// shell that kills it as soon as our end of its stdin closes.
+pub struct Synapse {
+    pub url: String,
+    dir: TempDir,
+    config: PathBuf,
+    port: u16,
+    guard: Option<(Child, ChildStdin)>,
+}
+
+static SHARED: OnceLock<Synapse> = OnceLock::new();
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// One Synapse for all tests of this binary (each test uses its own users and rooms).
+pub fn synapse() -> &'static Synapse {
+    SHARED.get_or_init(Synapse::start)
+}
+
+impl Synapse {
+    /// Installs Synapse if needed, writes its config and starts it on a free port.
+    pub fn start() -> Synapse {
+        let status = Command::new("bash")
+            .arg(repo().join("scripts/install-synapse.sh"))
+            .status()
+            .expect("bash runs");
+        assert!(status.success(), "installing Synapse failed");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/synapse-config.sh"))
+            .arg(dir.path())
+            .arg(port.to_string())
+            .arg(SHARED_SECRET)
+            .output()
+            .expect("config script runs");
+        assert!(
+            out.status.success(),
+            "synapse config failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let config = dir.path().join("homeserver.yaml");
+        let mut s = Synapse {
+            url: format!("http://127.0.0.1:{port}"),
+            dir,
+            config,
+            port,
+            guard: None,
+        };
+        s.launch();
+        s
+    }
+
+    fn launch(&mut self) {
+        let python = venv().join("bin/python");
+        let script = format!(
+            "{} -m synapse.app.homeserver -c {} >> {}/stdout.log 2>&1 & pid=$!; read _; kill $pid; wait $pid",
+            python.display(),
+            self.config.display(),
+            self.dir.path().display()
+        );
+        let mut child = Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("synapse starts");
+        let stdin = child.stdin.take().expect("stdin");
+        self.guard = Some((child, stdin));
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && http_get(self.port, "/_matrix/client/versions")
+                    .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let mut log = String::new();
+        let _ = std::fs::File::open(self.dir.path().join("homeserver.log"))
+            .map(|mut f| f.read_to_string(&mut log));
+        panic!("Synapse did not come up on port {}:\n{log}", self.port);
+    }
+
+    /// Stops Synapse (its data stays), as in an outage.
+    pub fn stop(&mut self) {
+        if let Some((mut child, stdin)) = self.guard.take() {
+            drop(stdin);
+            let _ = child.wait();
+        }
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Starts a stopped Synapse again on the same port.
+    pub fn restart(&mut self) {
+        self.launch();
+    }
+
+    /// Registers a fresh user with a unique name and returns its id.
+    pub fn register(&self, prefix: &str) -> OwnedUserId {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let local = format!("{prefix}{}x{n}", std::process::id());
+        let out = Command::new(venv().join("bin/register_new_matrix_user"))
+            .args([
+                "-u",
+                &local,
+                "-p",
+                PASSWORD,
+                "--no-admin",
+                "-k",
+                SHARED_SECRET,
+                &self.url,
+            ])
+            .output()
+            .expect("register_new_matrix_user runs");
+        assert!(
+            out.status.success(),
+            "registering {local} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        UserId::parse(format!("@{local}:localhost")).expect("valid user id")
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// The real `confidant run`, with its own data dir and captured output.
+pub struct Bot {
+    pub user_id: OwnedUserId,
+    pub dir: TempDir,
+    child: Option<Child>,
+    runs: usize,
+}
+
+impl Bot {
+    /// Registers a bot account and writes its config (the example config, overridden by env).
+    pub fn new(synapse: &Synapse) -> Bot {
+        let user_id = synapse.register("bot");
+        let dir = tempfile::tempdir().expect("temp dir");
+        Bot {
+            user_id,
+            dir,
+            child: None,
+            runs: 0,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn log_path(&self, run: usize) -> PathBuf {
+        self.dir.path().join(format!("run{run}.log"))
+    }
+
+    /// Starts the bot at `RUST_LOG=trace` and waits until it is syncing.
+    pub fn start(&mut self, synapse: &Synapse) {
+        self.runs += 1;
+        let log = std::fs::File::create(self.log_path(self.runs)).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_confidant"))
+            .arg("run")
+            .arg("--config")
+            .arg(repo().join("config.example.toml"))
+            .env("CONFIDANT_HOMESERVER", &synapse.url)
+            .env("CONFIDANT_USER_ID", self.user_id.as_str())
+            .env("CONFIDANT_DATA_DIR", self.data_dir())
+            .env("CONFIDANT_PASSWORD", PASSWORD)
+            .env("CONFIDANT_STORE_PASSPHRASE", PASSPHRASE)
+            .env("RUST_LOG", "trace")
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("confidant starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.log(self.runs).contains("logged in") {
+                return;
+            }
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "confidant exited early ({status}):\n{}",
+                    self.log(self.runs)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("confidant did not log in:\n{}", self.log(self.runs));
+    }
+
+    /// Everything a run printed.
+    pub fn log(&self, run: usize) -> String {
+        std::fs::read_to_string(self.log_path(run)).unwrap_or_default()
+    }
+
+    /// All runs' output.
+    pub fn all_logs(&self) -> String {
+        (1..=self.runs).map(|r| self.log(r)).collect()
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                assert!(
+                    status.success(),
+                    "confidant exited with {status}:\n{}",
+                    self.log(self.runs)
+                );
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "confidant did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            let _ = child.wait();
+        }
+    }
+
+    /// The device id in the session file.
+    pub fn device_id(&self) -> String {
+        let text =
+            std::fs::read_to_string(self.data_dir().join("session.json")).expect("session file");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        v["session"]["device_id"]
+            .as_str()
+            .or_else(|| v["device_id"].as_str())
+            .expect("device id")
+            .to_owned()
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A person using a Matrix client.
+pub struct User {
+    pub client: Client,
+    _dir: TempDir,
+}
+
+impl User {
+    pub async fn new(synapse: &Synapse) -> User {
+        let user_id = synapse.register("user");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let client = Client::builder()
+            .homeserver_url(&synapse.url)
+            .sqlite_store(dir.path(), None)
+            .build()
+            .await
+            .expect("client");
+        client
+            .matrix_auth()
+            .login_username(user_id.as_str(), PASSWORD)
+            .send()
+            .await
+            .expect("login");
+        client
+            .sync_once(SyncSettings::new())
+            .await
+            .expect("first sync");
+        User { client, _dir: dir }
+    }
+
+    pub fn user_id(&self) -> OwnedUserId {
+        self.client.user_id().expect("logged in").to_owned()
+    }
+
+    /// Creates a room with the bot (and others) invited; encrypted if asked.
+    pub async fn create_room(&self, invite: &[&UserId], encrypted: bool, direct: bool) -> Room {
+        let mut request = create_room::Request::new();
+        request.invite = invite.iter().map(|u| u.to_owned().to_owned()).collect();
+        request.is_direct = direct;
+        request.visibility = Visibility::Private;
+        if encrypted {
+            request.initial_state = vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+            ];
+        }
+        self.client
+            .create_room(request)
+            .await
+            .expect("room created")
+    }
+
+    /// Joins a room it was invited to.
+    pub async fn join(&self, room_id: &OwnedRoomId) -> Room {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            self.sync().await;
+            if let Some(room) = self.client.get_room(room_id)
+                && room.join().await.is_ok()
+            {
+                self.sync().await;
+                return room;
+            }
+            assert!(Instant::now() < deadline, "could not join");
+        }
+    }
+
+    pub async fn sync(&self) {
+        self.client
+            .sync_once(SyncSettings::new().timeout(Duration::from_millis(500)))
+            .await
+            .expect("sync");
+    }
+
+    /// Waits until `who` has joined `room`.
+    pub async fn wait_joined(&self, room: &Room, who: &UserId) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            self.sync().await;
+            if let Ok(Some(m)) = room.get_member_no_sync(who).await
+                && *m.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Join
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{who} did not join");
+        }
+    }
+
+    /// Sends a text message.
+    pub async fn say(&self, room: &Room, text: &str) {
+        use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+        room.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .expect("sent");
+    }
+
+    /// Collects messages from `from` in `room` until `count` have arrived or `wait` passes.
+    /// Returns their bodies; an undecryptable one is returned as "<undecryptable>".
+    pub async fn messages_from(
+        &self,
+        room: &Room,
+        from: &UserId,
+        count: usize,
+        wait: Duration,
+    ) -> Vec<String> {
+        let deadline = Instant::now() + wait;
+        let mut bodies = Vec::new();
+        let mut settings = SyncSettings::new().timeout(Duration::from_millis(500));
+        while bodies.len() < count && Instant::now() < deadline {
+            let response = self.client.sync_once(settings.clone()).await.expect("sync");
+            settings = settings.token(response.next_batch.clone());
+            let Some(update) = response.rooms.joined.get(room.room_id()) else {
+                continue;
+            };
+            for event in &update.timeline.events {
+                if let Some(body) = body_from(event, from) {
+                    bodies.push(body);
+                }
+            }
+        }
+        bodies
+    }
+}
+
+fn body_from(
+    event: &matrix_sdk::deserialized_responses::TimelineEvent,
+    from: &UserId,
+) -> Option<String> {
+    if let TimelineEventKind::UnableToDecrypt { event, .. } = &event.kind {
+        let sender: Option<OwnedUserId> = event.get_field("sender").ok().flatten();
+        return (sender.as_deref() == Some(from)).then(|| "<undecryptable>".to_owned());
+    }
+    match event.raw().deserialize().ok()? {
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+            SyncMessageLikeEvent::Original(m),
+        )) if m.sender == from => match m.content.msgtype {
+            MessageType::Notice(n) => Some(n.body),
+            MessageType::Text(t) => Some(t.body),
+            _ => Some("<other>".to_owned()),
+        },
+        _ => None,
+    }
+}
+
+/// The repo's response set, to compare answers against.
+pub fn response_set() -> confidant::responses::ResponseSet {
+    confidant::responses::load(&repo().join("responses"), None).expect("response set loads")
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&p) {
+                stack.extend(entries.flatten().map(|e| e.path()));
+            }
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}

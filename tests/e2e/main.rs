@@ -1,0 +1,435 @@
+//! End-to-end tests: a real Synapse, the real `confidant` binary, and a real matrix-sdk client
+//! as the user. Nothing is mocked. Each test has its own bot account, user and rooms, so they can
+//! share one Synapse.
+
+#![recursion_limit = "256"]
+
+mod harness;
+
+use std::{os::unix::fs::PermissionsExt, time::Duration};
+
+use harness::{Bot, User, files_below, response_set, synapse};
+
+const REPLY_WAIT: Duration = Duration::from_secs(60);
+const QUIET_WAIT: Duration = Duration::from_secs(8);
+
+/// Whether a reply is the curated answer of `topic`.
+fn is_answer_of(reply: &str, topic: &str) -> bool {
+    let set = response_set();
+    reply.starts_with(set.get(topic).expect("topic exists").answer.trim())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+
+    // Canary strings: unique, so any trace of them in a log or a file is a leak.
+    let canary1 = "zebracanary4711";
+    user.say(
+        &room,
+        &format!("someone says they will post my nudes unless i pay them {canary1}"),
+    )
+    .await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1, "one answer");
+    assert!(
+        is_answer_of(&replies[0], "sextortion"),
+        "sextortion answer, got: {}",
+        replies[0]
+    );
+    let device = bot.device_id();
+
+    bot.stop();
+    let canary2 = "walruscanary0815";
+    user.say(&room, &format!("sent while the bot was down {canary2}"))
+        .await;
+    bot.start(synapse);
+    assert_eq!(bot.device_id(), device, "same device after restart");
+    assert!(
+        bot.log(2).contains("Restored"),
+        "session restored, not a new login"
+    );
+
+    let canary3 = "okapicanary2207";
+    user.say(
+        &room,
+        &format!("is it safe to sext on whatsapp since its encrypted? {canary3}"),
+    )
+    .await;
+    let replies = user.messages_from(&room, &bot.user_id, 2, REPLY_WAIT).await;
+    assert_eq!(
+        replies.len(),
+        1,
+        "exactly one new answer (nothing old re-answered): {replies:#?}"
+    );
+    assert!(
+        is_answer_of(&replies[0], "encryption") || is_answer_of(&replies[0], "risks-overview"),
+        "encryption answer, got: {}",
+        replies[0]
+    );
+    bot.stop();
+
+    // The bot's device is cross-signed by its owner, as other users' clients see it.
+    let device = user
+        .client
+        .encryption()
+        .get_device(&bot.user_id, device.as_str().into())
+        .await
+        .expect("store")
+        .expect("device known");
+    assert!(
+        device.is_cross_signed_by_owner(),
+        "bot device is cross-signed"
+    );
+
+    // Privacy: no canary in any log line (at RUST_LOG=trace) or any byte the bot wrote.
+    let logs = bot.all_logs();
+    assert!(
+        logs.contains("event handled") || logs.contains("answered"),
+        "logs were captured"
+    );
+    for canary in [canary1, canary2, canary3] {
+        assert!(!logs.contains(canary), "{canary} leaked into the logs");
+        for file in files_below(&bot.data_dir()) {
+            let bytes = std::fs::read(&file).expect("readable");
+            assert!(
+                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                "{canary} found in {}",
+                file.display()
+            );
+        }
+    }
+    // Only the expected files, readable by the owner only.
+    for file in files_below(&bot.data_dir()) {
+        let name = file
+            .strip_prefix(bot.data_dir())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name == "session.json"
+                || name.starts_with("store/matrix-sdk-crypto")
+                || name.starts_with("store/matrix-sdk-state"),
+            "unexpected file {name}"
+        );
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{name} has mode {mode:o}");
+    }
+    let mode = std::fs::metadata(bot.data_dir())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o700, "data dir mode");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unencrypted_room_gets_the_notice_once_not_an_answer() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], false, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+
+    user.say(&room, "my ex is threatening to share my pics")
+        .await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies, vec![response_set().messages.not_encrypted.clone()]);
+    user.say(&room, "hello?").await;
+    let more = user.messages_from(&room, &bot.user_id, 1, QUIET_WAIT).await;
+    assert!(more.is_empty(), "the notice is said once: {more:#?}");
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_room_is_answered_only_when_addressed() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let alice = User::new(synapse).await;
+    let bob = User::new(synapse).await;
+    let room = alice
+        .create_room(&[&bot.user_id, &bob.user_id()], true, false)
+        .await;
+    let room_id = room.room_id().to_owned();
+    bob.join(&room_id).await;
+    alice.wait_joined(&room, &bot.user_id).await;
+    alice.wait_joined(&room, &bob.user_id()).await;
+
+    alice
+        .say(&room, "how do we talk about boundaries for sexting")
+        .await;
+    alice
+        .say(
+            &room,
+            "confidant, what does consent mean when sending nudes?",
+        )
+        .await;
+    let replies = alice
+        .messages_from(&room, &bot.user_id, 2, REPLY_WAIT)
+        .await;
+    // Events of a room are handled in order, so an answer to the first would come first.
+    assert!(!replies.is_empty(), "the addressed question is answered");
+    assert_eq!(
+        replies.len(),
+        1,
+        "only the addressed question: {replies:#?}"
+    );
+    assert!(
+        is_answer_of(&replies[0], "consent"),
+        "consent answer, got: {}",
+        replies[0]
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_notices_edits_and_undecryptable_messages_get_the_right_reply() {
+    use matrix_sdk::ruma::{
+        OwnedMxcUri, TransactionId,
+        api::client::message::send_message_event::v3 as send_event,
+        events::{
+            AnyMessageLikeEventContent,
+            room::message::{
+                ImageMessageEventContent, MessageType, ReplacementMetadata, RoomMessageEventContent,
+            },
+        },
+        serde::Raw,
+    };
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+    let set = response_set();
+
+    // An image: the text-only reply.
+    let image =
+        ImageMessageEventContent::plain("pic.jpg".into(), OwnedMxcUri::from("mxc://localhost/abc"));
+    room.send(RoomMessageEventContent::new(MessageType::Image(image)))
+        .await
+        .expect("sent");
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies, vec![set.messages.non_text.clone()]);
+
+    // Another bot's notice and an edit: nothing. A question after them is the next reply.
+    room.send(RoomMessageEventContent::notice_plain("I am another bot"))
+        .await
+        .expect("sent");
+    let original = room
+        .send(RoomMessageEventContent::text_plain("hi"))
+        .await
+        .expect("sent")
+        .response
+        .event_id;
+    let greeting = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(greeting.len(), 1, "the greeting is answered");
+    let edit = RoomMessageEventContent::text_plain("* hello")
+        .make_replacement(ReplacementMetadata::new(original, None));
+    room.send(edit).await.expect("sent");
+    user.say(&room, "can they screenshot a view once photo?")
+        .await;
+    let replies = user.messages_from(&room, &bot.user_id, 2, REPLY_WAIT).await;
+    assert_eq!(
+        replies.len(),
+        1,
+        "notice and edit get no reply: {replies:#?}"
+    );
+    assert!(
+        is_answer_of(&replies[0], "screenshots-sharing"),
+        "got: {}",
+        replies[0]
+    );
+
+    // A message nobody can decrypt (sent raw, bypassing encryption): the bot says so.
+    let content = serde_json::json!({
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "ciphertext": "AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg",
+        "device_id": "NOTADEVICE",
+        "sender_key": "FdX3IXKuaFzPDStTLnwlNLGbhFW1bIkqatVgjsxsW3s",
+        "session_id": "c3dtbW9ja3Nlc3Npb25pZGZvcnRlc3RpbmcxMjM0NTY3",
+    });
+    let raw: Raw<AnyMessageLikeEventContent> =
+        Raw::from_json(serde_json::value::to_raw_value(&content).unwrap());
+    let request = send_event::Request::new_raw(
+        room.room_id().to_owned(),
+        TransactionId::new(),
+        "m.room.encrypted".into(),
+        raw,
+    );
+    user.client.send(request).await.expect("raw event sent");
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies, vec![set.messages.undecryptable.clone()]);
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_redacts_leaves_and_forgets_the_room() {
+    use matrix_sdk::{room::MessagesOptions, ruma::events::room::member::MembershipState};
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+
+    user.say(&room, "what are the risks of sexting").await;
+    assert_eq!(
+        user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT)
+            .await
+            .len(),
+        1
+    );
+    user.say(&room, "forget").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies, vec![response_set().messages.forget_done.clone()]);
+
+    // The bot leaves; by then its messages are redacted.
+    let deadline = std::time::Instant::now() + REPLY_WAIT;
+    loop {
+        user.sync().await;
+        let member = room
+            .get_member_no_sync(&bot.user_id)
+            .await
+            .unwrap()
+            .unwrap();
+        if *member.membership() == MembershipState::Leave {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot did not leave"
+        );
+    }
+    let page = room
+        .messages(MessagesOptions::backward())
+        .await
+        .expect("history");
+    let mut bot_messages = 0;
+    for event in &page.chunk {
+        let raw = event.raw();
+        let sender: Option<String> = raw.get_field("sender").unwrap();
+        let kind: Option<String> = raw.get_field("type").unwrap();
+        let is_message = matches!(kind.as_deref(), Some("m.room.message" | "m.room.encrypted"));
+        if sender.as_deref() == Some(bot.user_id.as_str()) && is_message {
+            let content: serde_json::Value = raw.get_field("content").unwrap().unwrap_or_default();
+            assert!(
+                content.as_object().is_none_or(|c| c.is_empty()),
+                "a bot message was not redacted: {kind:?}"
+            );
+            bot_messages += 1;
+        }
+    }
+    assert!(bot_messages >= 2, "found the bot's redacted messages");
+    bot.stop();
+
+    // After a restart the bot is still out of the room.
+    bot.start(synapse);
+    user.say(&room, "are you there?").await;
+    assert!(
+        user.messages_from(&room, &bot.user_id, 1, QUIET_WAIT)
+            .await
+            .is_empty()
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_sigkill_the_same_identity_answers_new_messages_and_nothing_twice() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+    let device = bot.device_id();
+
+    user.say(&room, "how do i turn on encrypted backups for my chats")
+        .await;
+    let first = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(first.len(), 1);
+    user.say(&room, "what does consent mean for sending pics")
+        .await;
+    bot.kill();
+
+    bot.start(synapse);
+    assert_eq!(bot.device_id(), device, "same device after SIGKILL");
+    user.say(&room, "my partner installed an app to track my phone")
+        .await;
+    let replies = user.messages_from(&room, &bot.user_id, 3, REPLY_WAIT).await;
+    assert!(
+        replies.iter().all(|r| r != "<undecryptable>"),
+        "replies decrypt: {replies:#?}"
+    );
+    let last = replies.last().expect("the new message is answered");
+    assert!(is_answer_of(last, "monitoring-stalkerware"), "got: {last}");
+    let consent = replies
+        .iter()
+        .filter(|r| is_answer_of(r, "consent"))
+        .count();
+    assert!(
+        consent <= 1,
+        "the message sent before the kill is answered at most once"
+    );
+    assert!(
+        !replies.iter().any(|r| is_answer_of(r, "cloud-backups")),
+        "the first answer is not repeated"
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn homeserver_outage_is_ridden_out_and_every_question_answered_once() {
+    let mut synapse = harness::Synapse::start();
+    let mut bot = Bot::new(&synapse);
+    bot.start(&synapse);
+    let user = User::new(&synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+
+    user.say(
+        &room,
+        "what should i do if i sent a nude to the wrong group chat",
+    )
+    .await;
+    assert_eq!(
+        user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT)
+            .await
+            .len(),
+        1
+    );
+
+    // A question right before the outage, then 30 s without a homeserver.
+    user.say(&room, "can people screenshot view once pics")
+        .await;
+    synapse.stop();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    synapse.restart();
+    user.say(&room, "is sexting legal between adults").await;
+
+    let replies = user
+        .messages_from(&room, &bot.user_id, 3, Duration::from_secs(120))
+        .await;
+    let before = replies
+        .iter()
+        .filter(|r| is_answer_of(r, "screenshots-sharing"))
+        .count();
+    let after = replies.iter().filter(|r| is_answer_of(r, "legal")).count();
+    assert_eq!(
+        (before, after),
+        (1, 1),
+        "each question answered once: {replies:#?}"
+    );
+    assert_eq!(replies.len(), 2, "nothing else: {replies:#?}");
+    assert!(bot.log(1).contains("homeserver reachable again"));
+    bot.stop();
+}
