@@ -23,6 +23,19 @@ pub enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// One-time setup: log the bot in, store its session and set up cross-signing. Takes the
+    /// password from CONFIDANT_PASSWORD(_FILE), or asks for it on a terminal.
+    Login {
+        /// The config file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Check the setup, one line per check (✓ or ✗ with the fix); exits non-zero on any ✗.
+    Doctor {
+        /// The config file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// Print the answer the bot would send, without a homeserver. With no question, read one
     /// message per line from stdin and print one answer per line (JSON-escaped with --json).
     Ask {

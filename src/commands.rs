@@ -1,7 +1,7 @@
 //! What each subcommand does: the edge where library errors become messages and exit codes.
 
 use std::{
-    io::{BufRead, Write},
+    io::{BufRead, IsTerminal, Write},
     path::Path,
     process::ExitCode,
 };
@@ -14,7 +14,8 @@ use confidant::{
     config::{self, ProcessEnv, Region, Secrets},
     eval,
     matcher::{Matcher, Outcome},
-    matrix, privacy,
+    matrix,
+    privacy::{self, Secret},
     reply::{Composer, Instance},
     responses::{self, ResponseSet},
 };
@@ -74,6 +75,80 @@ pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
         shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant login`.
+pub fn login(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let config = config::load(config_path, &ProcessEnv)?;
+    let secrets = Secrets::from_env(&ProcessEnv)?;
+    let password = match &secrets.password {
+        Some(p) => p.clone(),
+        None if std::io::stdin().is_terminal() => Secret::new(
+            rpassword::prompt_password(format!("password for {}: ", config.user_id))
+                .context("cannot read the password")?,
+        ),
+        None => bail!(
+            "no password: set CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE, or run login on a terminal"
+        ),
+    };
+    privacy::init_logging(config.log_format);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let report = runtime.block_on(matrix::doctor::login(&config, &secrets, &password))?;
+    let data_dir = config.data_dir.display();
+    match report.start {
+        matrix::session::Start::FirstLogin => println!(
+            "Logged in as {} on a new device, {}.",
+            config.user_id, report.device_id
+        ),
+        matrix::session::Start::Restored => println!(
+            "Already logged in as {} (device {}); nothing new stored.",
+            config.user_id, report.device_id
+        ),
+    }
+    if report.cross_signed {
+        println!(
+            "Cross-signing is set up and the device is signed: clients will see it as verified by its owner."
+        );
+    } else {
+        println!(
+            "Warning: the device is not cross-signed yet; run login again with the password set."
+        );
+    }
+    println!("\nKeep these safe:");
+    println!(
+        "- the store passphrase (CONFIDANT_STORE_PASSPHRASE): without it the stores in {data_dir} cannot be opened,"
+    );
+    println!(
+        "  and the bot must start over as a new device, which users will see as a changed identity;"
+    );
+    println!(
+        "- the data dir {data_dir}: back it up. It holds the session and the encryption keys."
+    );
+    println!(
+        "No recovery key was created: server-side key backup is off, so the conversation's keys never leave this machine."
+    );
+    println!(
+        "\nFrom now on `confidant run --config {}` needs no password.",
+        config_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant doctor`.
+pub fn doctor(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let lines = runtime.block_on(matrix::doctor::doctor(config_path, &ProcessEnv));
+    for line in &lines {
+        println!("{line}");
+    }
+    let failed = lines.iter().filter(|l| !l.ok).count();
+    if failed == 0 {
+        println!("\nall {} checks passed", lines.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\n{failed} of {} checks failed", lines.len());
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

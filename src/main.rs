@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config } => commands::run(&config),
+        Command::Login { config } => commands::login(&config),
+        Command::Doctor { config } => commands::doctor(&config),
         Command::Ask {
             question,
             json,

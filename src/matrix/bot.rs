@@ -139,8 +139,16 @@ pub async fn run(
                         info!(failures, "homeserver reachable again");
                     }
                     failures = 0;
+                    let first = timeout.is_zero();
+                    let fresh: HashSet<OwnedRoomId> = response.rooms.invited.keys().cloned().collect();
                     timeout = SYNC_TIMEOUT;
                     dispatch(&shared, &client, response, &mut workers, &mut tasks);
+                    if first {
+                        // Invites that arrived before this start and were not handled then.
+                        for room in client.invited_rooms().into_iter().filter(|r| !fresh.contains(r.room_id())) {
+                            tasks.spawn(on_invite(shared.clone(), room));
+                        }
+                    }
                 }
                 Err(e) => {
                     failures += 1;
@@ -437,7 +445,12 @@ async fn on_event(
     }
     match action {
         Action::Answer => {
-            let question = incoming::strip_reply_fallback(&parsed.body);
+            let question = incoming::strip_address(
+                incoming::strip_reply_fallback(&parsed.body),
+                shared.me.as_str(),
+                &shared.config.rooms.names,
+            );
+            let question = question.as_str();
             let forget_keyword = "forget";
             if incoming::is_forget_request(question, forget_keyword) {
                 forget(shared, room).await?;

@@ -88,6 +88,50 @@ pub fn is_addressed(body: &str, user_id: &str, names: &[String]) -> bool {
         .any(|name| contains_word(&lower, &name))
 }
 
+/// The message without the words that address the bot, so "confidant, what is consent?" is
+/// matched as "what is consent?".
+pub fn strip_address(body: &str, user_id: &str, names: &[String]) -> String {
+    let localpart = user_id
+        .trim_start_matches('@')
+        .split(':')
+        .next()
+        .unwrap_or_default();
+    let mut out = body.to_owned();
+    for name in std::iter::once(user_id)
+        .chain(std::iter::once(localpart))
+        .chain(names.iter().map(String::as_str))
+    {
+        if name.is_empty() {
+            continue;
+        }
+        let lower = out.to_lowercase();
+        let needle = name.to_lowercase();
+        // Lower-casing can change byte lengths outside ASCII; only cut where positions agree.
+        if lower.len() != out.len() {
+            continue;
+        }
+        let hits: Vec<usize> = word_positions(&lower, &needle);
+        for at in hits.into_iter().rev() {
+            out.replace_range(at..at + needle.len(), " ");
+        }
+    }
+    out.trim_start_matches(|c: char| c.is_whitespace() || ",:;!@".contains(c))
+        .trim()
+        .to_owned()
+}
+
+fn word_positions(haystack: &str, word: &str) -> Vec<usize> {
+    haystack
+        .match_indices(word)
+        .filter(|(at, _)| {
+            let before = haystack[..*at].chars().next_back();
+            let after = haystack[at + word.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+        .map(|(at, _)| at)
+        .collect()
+}
+
 fn contains_word(haystack: &str, word: &str) -> bool {
     haystack.match_indices(word).any(|(at, _)| {
         let before = haystack[..at].chars().next_back();
@@ -256,6 +300,24 @@ mod tests {
             "@bot:example.org",
             &names
         ));
+    }
+
+    #[test]
+    fn address_is_stripped_before_matching() {
+        let names = vec!["confidant".to_owned()];
+        let cases = [
+            ("confidant, what is consent?", "what is consent?"),
+            ("@bot:example.org: is wa encrypted", "is wa encrypted"),
+            ("hey Confidant is this ok", "hey   is this ok"),
+            ("no name here", "no name here"),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(
+                strip_address(body, "@bot:example.org", &names),
+                expected,
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The Matrix side: identity and stores ([`session`]), what to do with an event
-//! ([`incoming`]), and the running bot ([`bot`]).
+//! ([`incoming`]), the running bot ([`bot`]), and the operator's `login` and `doctor`
+//! ([`doctor`]).
 
 pub mod bot;
+pub mod doctor;
 pub mod incoming;
 pub mod session;

@@ -113,6 +113,8 @@ pub async fn build_client(config: &Config, passphrase: &Secret<String>) -> anyho
         .crypto_store(crypto);
     let client = Client::builder()
         .homeserver_url(&config.homeserver)
+        // Talk to the configured homeserver only, even if a login response points elsewhere.
+        .respect_login_well_known(false)
         .store_config(stores)
         .request_config(RequestConfig::new().retry_limit(3))
         // Cross-signing is bootstrapped explicitly (see `ensure_cross_signing`); backups stay
@@ -250,8 +252,12 @@ pub async fn ensure_cross_signing(
     Ok(is_cross_signed(client).await)
 }
 
-/// Whether the bot's own device carries its owner's cross-signing signature.
+/// Whether the bot's own device carries its owner's cross-signing signature, as the homeserver
+/// publishes it to other users (the keys are queried afresh).
 pub async fn is_cross_signed(client: &Client) -> bool {
+    if let Some(me) = client.user_id() {
+        let _ = client.encryption().request_user_identity(me).await;
+    }
     match client.encryption().get_own_device().await {
         Ok(Some(device)) => device.is_cross_signed_by_owner(),
         _ => false,

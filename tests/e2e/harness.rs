@@ -222,6 +222,34 @@ impl Bot {
         self.dir.path().join(format!("run{run}.log"))
     }
 
+    /// Runs another subcommand (`login`, `doctor`) with the bot's environment, plus `env`
+    /// (an empty value removes a variable).
+    pub fn command(
+        &self,
+        synapse: &Synapse,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> std::process::Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant"));
+        cmd.args(args)
+            .arg("--config")
+            .arg(repo().join("config.example.toml"))
+            .env("CONFIDANT_HOMESERVER", &synapse.url)
+            .env("CONFIDANT_USER_ID", self.user_id.as_str())
+            .env("CONFIDANT_DATA_DIR", self.data_dir())
+            .env("CONFIDANT_PASSWORD", PASSWORD)
+            .env("CONFIDANT_STORE_PASSPHRASE", PASSPHRASE)
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
+        }
+        cmd.output().expect("confidant runs")
+    }
+
     /// Starts the bot at `RUST_LOG=trace` and waits until it is syncing.
     pub fn start(&mut self, synapse: &Synapse) {
         self.runs += 1;

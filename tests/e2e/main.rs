@@ -433,3 +433,83 @@ async fn homeserver_outage_is_ridden_out_and_every_question_answered_once() {
     assert!(bot.log(1).contains("homeserver reachable again"));
     bot.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
+    let synapse = synapse();
+    let bot = Bot::new(synapse);
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+
+    // A wrong password: a clear error, and nothing usable left behind.
+    let wrong = bot.command(
+        synapse,
+        &["login"],
+        &[("CONFIDANT_PASSWORD", "not the password")],
+    );
+    assert!(!wrong.status.success());
+    assert!(text(&wrong).contains("wrong password"), "{}", text(&wrong));
+    assert!(!bot.data_dir().join("session.json").exists());
+
+    let login = bot.command(synapse, &["login"], &[]);
+    assert!(login.status.success(), "{}", text(&login));
+    assert!(
+        text(&login).contains("Cross-signing is set up"),
+        "{}",
+        text(&login)
+    );
+    assert!(
+        !text(&login).contains(harness::PASSPHRASE) && !text(&login).contains(harness::PASSWORD)
+    );
+
+    // After login, no password is needed.
+    let doctor = bot.command(synapse, &["doctor"], &[("CONFIDANT_PASSWORD", "")]);
+    assert!(doctor.status.success(), "{}", text(&doctor));
+    assert!(!text(&doctor).contains('✗'), "{}", text(&doctor));
+    for name in [
+        "config",
+        "responses",
+        "homeserver",
+        "data dir",
+        "stores",
+        "session",
+        "cross-signing",
+        "encryption",
+    ] {
+        assert!(
+            text(&doctor).contains(&format!("✓ {name}:")),
+            "no ✓ for {name}:\n{}",
+            text(&doctor)
+        );
+    }
+
+    let red = |env: &[(&str, &str)], name: &str, fix: &str| {
+        let out = bot.command(synapse, &["doctor"], env);
+        assert!(!out.status.success(), "doctor passed with {env:?}");
+        let t = text(&out);
+        assert!(t.contains(&format!("✗ {name}:")), "no ✗ {name}:\n{t}");
+        assert!(t.contains(fix), "no fix {fix:?}:\n{t}");
+    };
+    red(
+        &[("CONFIDANT_HOMESERVER", "http://127.0.0.1:9")],
+        "homeserver",
+        "check the homeserver address",
+    );
+    red(
+        &[("CONFIDANT_STORE_PASSPHRASE", "wrong passphrase")],
+        "stores",
+        "set CONFIDANT_STORE_PASSPHRASE",
+    );
+    let session = bot.data_dir().join("session.json");
+    std::fs::set_permissions(&session, std::fs::Permissions::from_mode(0o644)).unwrap();
+    red(&[], "data dir", "chmod -R go-rwx");
+    std::fs::set_permissions(&session, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // The wrong passphrase changed nothing: the right one still opens the stores.
+    let again = bot.command(synapse, &["doctor"], &[]);
+    assert!(again.status.success(), "{}", text(&again));
+}
