@@ -116,6 +116,8 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// Log line format.
     pub log_format: LogFormat,
+    /// Where the optional health endpoint listens (loopback only); `None` keeps it off.
+    pub health: Option<std::net::SocketAddr>,
 }
 
 /// One thing wrong with the configuration: where, and why.
@@ -237,6 +239,7 @@ const TOP_KEYS: &[&str] = &[
     "log_format",
     "rooms",
     "rate_limit",
+    "health",
     // Secrets are named here only to give a precise error.
     "password",
     "store_passphrase",
@@ -249,6 +252,7 @@ const ROOM_KEYS: &[&str] = &[
     "names",
 ];
 const RATE_KEYS: &[&str] = &["burst", "per_minute"];
+const HEALTH_KEYS: &[&str] = &["listen"];
 
 /// Collects problems while reading keys.
 struct Reader {
@@ -314,6 +318,7 @@ impl Reader {
         };
         let rooms = self.rooms(t);
         let rate_limit = self.rate_limit(t);
+        let health = self.health(t);
         Some(Config {
             homeserver: homeserver?,
             user_id: user_id?,
@@ -325,7 +330,34 @@ impl Reader {
             rooms: rooms?,
             rate_limit: rate_limit?,
             log_format: log_format?,
+            health: health?,
         })
+    }
+
+    fn health(&mut self, t: &toml::Table) -> Option<Option<std::net::SocketAddr>> {
+        let empty = toml::Table::new();
+        let h = self.table(t, "health").unwrap_or(&empty);
+        self.unknown_keys(h, HEALTH_KEYS, "health.");
+        let Some(listen) = self.string(h, "listen", "health.") else {
+            return Some(None);
+        };
+        match listen.parse::<std::net::SocketAddr>() {
+            Ok(addr) if addr.ip().is_loopback() => Some(Some(addr)),
+            Ok(_) => {
+                self.problem(
+                    "health.listen",
+                    format!("{listen} is not a loopback address; use 127.0.0.1:PORT"),
+                );
+                None
+            }
+            Err(_) => {
+                self.problem(
+                    "health.listen",
+                    format!("{listen:?} is not an address like 127.0.0.1:9090"),
+                );
+                None
+            }
+        }
     }
 
     fn rooms(&mut self, t: &toml::Table) -> Option<RoomPolicy> {
@@ -686,6 +718,8 @@ mod tests {
             allowed_inviters = ["not a server!"]
             [rate_limit]
             burst = 0
+            [health]
+            listen = "0.0.0.0:9090"
         "#;
         let keys = problems(text, &[]);
         for expected in [
@@ -700,6 +734,7 @@ mod tests {
             "rooms.notice_unencrypted",
             "rooms.allowed_inviters[0]",
             "rate_limit.burst",
+            "health.listen",
         ] {
             assert!(
                 keys.contains(&expected.to_owned()),

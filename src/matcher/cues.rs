@@ -274,6 +274,32 @@ impl PatternSet {
     }
 
     /// Every (pattern id, span) match, in token order; a pattern may match several times.
+    /// Whether pattern `id` matched `span` word for word, skipping nothing: only then are all
+    /// the words in the span the cue's own.
+    pub(crate) fn is_unbroken(&self, id: usize, span: &Span) -> bool {
+        let Some(p) = self.patterns.get(id) else {
+            return false;
+        };
+        let mut len = 0;
+        for slot in &p.slots {
+            match slot {
+                Slot::Gap => {}
+                Slot::Any(alts) => {
+                    let mut lens = alts.iter().map(|a| match a {
+                        Alt::Terms(t) => t.len(),
+                        Alt::Raw(_) | Alt::Prefix(_) | Alt::Number => 1,
+                    });
+                    let first = lens.next().unwrap_or(1);
+                    if lens.any(|l| l != first) {
+                        return false;
+                    }
+                    len += first;
+                }
+            }
+        }
+        span.end - span.start == len
+    }
+
     pub(crate) fn find_all(&self, toks: &[Token]) -> Vec<(usize, Span)> {
         let mut out: Vec<(usize, Span)> = Vec::new();
         for (i, tok) in toks.iter().enumerate() {

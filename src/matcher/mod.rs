@@ -191,6 +191,18 @@ pub struct Matcher {
     examples: Vec<Vec<String>>,
 }
 
+/// Where a cue hit lies: the token range, and whether the cue matched it word for word (no
+/// words skipped by a `*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct HitSpan {
+    start: usize,
+    end: usize,
+    unbroken: bool,
+}
+
+/// The best hit of one cue: negated, hypothetical, in the focus part, and where.
+type HitState = (bool, bool, bool, HitSpan);
+
 /// Everything the decision looked at; `classify` keeps the outcome, `explain` shows it all.
 #[derive(Debug, Default)]
 struct Analysis {
@@ -322,6 +334,28 @@ impl Matcher {
         }
     }
 
+    /// [`Matcher::explain`] for [`Matcher::classify_without_example`]: why an example, left out
+    /// of the index, lands where it does. `None` for an unknown topic or index.
+    pub fn explain_without_example(
+        &self,
+        topic_id: &str,
+        example_index: usize,
+    ) -> Option<Explanation> {
+        let &ti = self.by_id.get(topic_id)?;
+        let &doc = self.doc_ids.get(&(ti, example_index))?;
+        let text = self.examples_text(ti, example_index)?;
+        let mut a = Analysis::default();
+        let outcome = self.decide(&text, Some(doc), Some(&mut a));
+        Some(Explanation {
+            outcome,
+            tokens: a.tokens,
+            cue_hits: a.hits,
+            rules: a.rules,
+            scores: a.scores,
+            neighbours: a.neighbours,
+        })
+    }
+
     fn examples_text(&self, topic: usize, example: usize) -> Option<String> {
         self.examples.get(topic)?.get(example).cloned()
     }
@@ -362,7 +396,7 @@ impl Matcher {
             .into_iter()
             .map(|(_, s)| (toks[s.start].sentence, s.end))
             .collect();
-        let mut best_hit: HashMap<usize, (bool, bool, bool)> = HashMap::new();
+        let mut best_hit: HashMap<usize, HitState> = HashMap::new();
         for (cue, span) in self.data.cue_patterns.find_all(&toks) {
             let sentence = toks[span.start].sentence;
             let from = span.start.saturating_sub(3);
@@ -373,22 +407,26 @@ impl Matcher {
                 .iter()
                 .any(|&(s, end)| s == sentence && end <= span.start);
             let focused = focus.get(span.start).copied().unwrap_or(false);
+            let at = HitSpan {
+                start: span.start,
+                end: span.end,
+                unbroken: self.data.cue_patterns.is_unbroken(cue, &span),
+            };
             let entry = best_hit
                 .entry(cue)
-                .or_insert((negated, hypothetical, focused));
+                .or_insert((negated, hypothetical, focused, at));
             if !negated && !hypothetical {
-                *entry = (false, false, entry.2 || focused);
+                let keep = if entry.0 || entry.1 { at } else { entry.3 };
+                *entry = (false, false, entry.2 || focused, keep);
             }
         }
-        let mut hits: Vec<(usize, bool, bool, bool)> = best_hit
-            .into_iter()
-            .map(|(c, (n, h, f))| (c, n, h, f))
-            .collect();
+        let mut hits: Vec<(usize, HitState)> = best_hit.into_iter().collect();
         hits.sort_unstable_by_key(|h| h.0);
 
         let sc = &self.data.scoring;
         let n = self.topics.len();
-        let mut cue_weights: HashMap<usize, Vec<f32>> = HashMap::new();
+        // Weight and place of each topic's counted cue hits (no place: the age rule).
+        let mut cue_weights: HashMap<usize, Vec<(f32, Option<HitSpan>)>> = HashMap::new();
         let mut fired: Vec<usize> = Vec::new();
         let mut touched: Vec<usize> = Vec::new();
 
@@ -398,7 +436,7 @@ impl Matcher {
                 .iter()
                 .any(|t| self.data.rules.partner.contains(&t.term));
 
-        for &(cue, negated, hypothetical, focused) in &hits {
+        for &(cue, (negated, hypothetical, focused, at)) in &hits {
             let c = &self.data.cues[cue];
             let topic = self.cue_topic[cue];
             let mut class = c.class;
@@ -435,7 +473,10 @@ impl Matcher {
                     fired.push(topic);
                 }
             }
-            cue_weights.entry(topic).or_default().push(counted);
+            cue_weights
+                .entry(topic)
+                .or_default()
+                .push((counted, Some(at)));
             if let Some(a) = explain.as_deref_mut() {
                 a.hits.push(CueHit {
                     topic: c.topic.clone(),
@@ -456,15 +497,74 @@ impl Matcher {
             cue_weights
                 .entry(minors)
                 .or_default()
-                .push(sc.urgent_weight);
+                .push((sc.urgent_weight, None));
         }
-        // Overlapping cues ("encrypt", "encrypted backup") should not stack up: each further
-        // cue of a topic counts half as much as the one before.
+        // The longer phrase is the more specific reading: a cue whose words lie inside a longer
+        // cue of another topic, which weighs at least as much, does not count ("risk" inside
+        // "lower the risk", "law" inside "teens legally"). Only a cue matched word for word
+        // covers its span: the words a `*` skipped are not the longer cue's.
+        let all_hits: Vec<(usize, f32, HitSpan)> = cue_weights
+            .iter()
+            .flat_map(|(&t, ws)| {
+                ws.iter()
+                    .filter_map(move |&(w, at)| at.map(|at| (t, w, at)))
+            })
+            .collect();
+        let mut covered: Vec<usize> = Vec::new();
+        for (&t, ws) in cue_weights.iter_mut() {
+            ws.retain(|&(w, r)| {
+                let inside = r.is_some_and(|r| {
+                    all_hits.iter().any(|&(t2, w2, r2)| {
+                        t2 != t
+                            && r2.unbroken
+                            && r2.start <= r.start
+                            && r.end <= r2.end
+                            && r2.end - r2.start > r.end - r.start
+                            && w2 >= w
+                    })
+                });
+                if inside {
+                    covered.push(t);
+                }
+                !inside
+            });
+        }
+        covered.sort_unstable();
+        covered.dedup();
+        for t in covered {
+            note(&mut explain, || {
+                format!(
+                    "a {} cue lies inside a longer cue of another topic: not counted",
+                    self.topics[t].id
+                )
+            });
+        }
+        cue_weights.retain(|_, ws| !ws.is_empty());
+        // Cues of a topic that match exactly the same words ("spy" and "spying", "drinks" and
+        // "drinking" both folding to one stem) are one piece of evidence: only the strongest
+        // counts. Further cues of a topic count half as much as the one before, so overlapping
+        // cues ("encrypt", "encrypted backup") do not stack up either.
         let cue_score: HashMap<usize, f32> = cue_weights
             .into_iter()
             .map(|(t, mut ws)| {
-                ws.sort_by(|a, b| b.total_cmp(a));
-                (t, ws.iter().zip(0..).map(|(w, i)| w * 0.5f32.powi(i)).sum())
+                ws.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                let mut kept: Vec<(f32, Option<HitSpan>)> = Vec::with_capacity(ws.len());
+                for (w, r) in ws {
+                    let overlaps = r.is_some_and(|r| {
+                        kept.iter()
+                            .any(|k| k.1.is_some_and(|k| (k.start, k.end) == (r.start, r.end)))
+                    });
+                    if !overlaps {
+                        kept.push((w, r));
+                    }
+                }
+                (
+                    t,
+                    kept.iter()
+                        .zip(0..)
+                        .map(|((w, _), i)| w * 0.5f32.powi(i))
+                        .sum(),
+                )
             })
             .collect();
 

@@ -80,7 +80,12 @@ impl Normalizer {
             let out = canonical(value);
             if key_words.len() == 1 {
                 let word = key_words.into_iter().next().unwrap_or_default();
-                n.stems.entry(stem(&word)).or_insert_with(|| out.clone());
+                // Inflected forms of a word ("nudies" for "nudie") fold like the word itself;
+                // not so for expansions ("whats" -> "what is", "youre" -> "you are"), whose
+                // stems are ordinary words of their own ("what", "your").
+                if out.len() == 1 {
+                    n.stems.entry(stem(&word)).or_insert_with(|| out.clone());
+                }
                 n.words.insert(word, out);
             } else {
                 let mut it = key_words.into_iter();

@@ -18,6 +18,9 @@ pub(crate) fn stem(word: &str) -> String {
     // Plurals and third person.
     if w.ends_with("sses") {
         w.truncate(w.len() - 2);
+    } else if w.ends_with("oes") {
+        // "does", "goes": the verb, not "doe".
+        w.truncate(w.len() - 2);
     } else if w.ends_with("ies") && w.len() > 4 {
         w.truncate(w.len() - 3);
         w.push('y');
@@ -48,7 +51,8 @@ pub(crate) fn stem(word: &str) -> String {
 
     // A final silent "e" goes, so "share" and "shar(ing)" meet; "ee" ("free") and "ye" ("bye")
     // are kept because they carry the word.
-    if w.len() >= 3 && w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") {
+    // Three-letter words keep it ("use" is not "us", "one" not "on").
+    if w.len() >= 4 && w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") {
         w.pop();
     }
     w
@@ -90,6 +94,8 @@ mod tests {
             ("short", "has", "has"),
             ("thing", "thing", "thing"),
             ("bye", "bye", "bye"),
+            ("use", "uses", "use"),
+            ("does", "does", "do"),
         ];
         for (name, word, want) in cases {
             assert_eq!(stem(word), want, "{name}");

@@ -49,6 +49,12 @@ fn real_lexicon_folds_slang_apps_and_typos() {
         ("dropped filler", "lol ok", &["ok"]),
         ("accents and case", "ÉNCRYPTED", &["encrypt"]),
         ("ages split from letters", "16yo", &["16", "yo"]),
+        (
+            "expansions do not swallow plain words",
+            "what does your app",
+            &["what", "do", "your", "app"],
+        ),
+        ("use is not us", "she uses it", &["she", "use", "it"]),
     ];
     for (name, input, want) in cases {
         let got = m
@@ -412,6 +418,47 @@ fn leave_one_out_excludes_the_example_itself() {
             *want,
             "{name}"
         );
+    }
+    let why = m
+        .explain_without_example("legal", 0)
+        .unwrap_or_else(|| panic!("explain legal 0"));
+    assert_eq!(why.outcome, m.classify_without_example("legal", 0));
+    assert!(m.explain_without_example("legal", 9).is_none());
+}
+
+#[test]
+fn cue_evidence_is_weighed_once() {
+    let m = real_matcher();
+    // (name, message, topic)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "synonym cues on one word count once",
+            "is this bot spying on me",
+            "bot-privacy",
+        ),
+        (
+            "a cue inside a longer phrase of another topic",
+            "how can we lower the risk when we sext",
+            "safer-sexting",
+        ),
+        (
+            "a split that has not happened is a talk to have",
+            "what happens to our pics if we ever split",
+            "boundaries",
+        ),
+        (
+            "the pronoun us is not the country",
+            "could sexting hurt us as a couple",
+            "risks-overview",
+        ),
+        (
+            "my mum is not a parent asking",
+            "my mum uses my old ipad, is my whatsapp still on it",
+            "device-security",
+        ),
+    ];
+    for (name, text, want) in cases {
+        assert_eq!(m.classify(text).topic(), Some(*want), "{name}");
     }
 }
 

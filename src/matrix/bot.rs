@@ -39,6 +39,7 @@ use tokio::{sync::mpsc, task::JoinSet};
 use tracing::{debug, info, warn};
 
 use super::{
+    health::{self, Health},
     incoming::{self, Action, Facts, Kind},
     session,
 };
@@ -104,6 +105,16 @@ pub async fn run(
         .unwrap_or_default();
     info!(?start, %device, cross_signed, "logged in");
 
+    let health = Arc::new(Health::default());
+    health.set_crypto_ready(client.encryption().ed25519_key().await.is_some());
+    if let Some(addr) = config.health {
+        let listener = health::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} for [health]"))?;
+        info!(%addr, "health endpoint listening");
+        tokio::spawn(health::serve(listener, health.clone()));
+    }
+
     let instance = Instance {
         region: config.region,
         homeserver: config.homeserver.clone(),
@@ -139,6 +150,7 @@ pub async fn run(
                         info!(failures, "homeserver reachable again");
                     }
                     failures = 0;
+                    health.synced();
                     let first = timeout.is_zero();
                     let fresh: HashSet<OwnedRoomId> = response.rooms.invited.keys().cloned().collect();
                     timeout = SYNC_TIMEOUT;

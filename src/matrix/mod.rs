@@ -4,5 +4,6 @@
 
 pub mod bot;
 pub mod doctor;
+pub mod health;
 pub mod incoming;
 pub mod session;
