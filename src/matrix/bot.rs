@@ -22,6 +22,7 @@ use matrix_sdk::{
     room::MessagesOptions,
     ruma::{
         MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, TransactionId,
+        api::client::{filter::FilterDefinition, sync::sync_events::v3::Filter},
         events::{
             AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
             SyncStateEvent,
@@ -141,7 +142,7 @@ pub async fn run(
     let mut timeout = Duration::ZERO;
     tokio::pin!(shutdown);
     loop {
-        let settings = SyncSettings::new().timeout(timeout);
+        let settings = SyncSettings::new().timeout(timeout).filter(sync_filter());
         tokio::select! {
             _ = &mut shutdown => break,
             result = client.sync_once(settings) => match result {
@@ -200,6 +201,17 @@ pub async fn run(
     Ok(())
 }
 
+/// Events per room per sync. Synapse's default of 10 would drop the rest of a burst of
+/// messages (the sync says "limited" and leaves a gap); 100 covers any burst the flood limit
+/// lets through.
+const TIMELINE_LIMIT: u32 = 100;
+
+fn sync_filter() -> Filter {
+    let mut definition = FilterDefinition::default();
+    definition.room.timeline.limit = Some(TIMELINE_LIMIT.into());
+    Filter::FilterDefinition(definition)
+}
+
 /// Confirms the session with the homeserver, retrying a few times before giving up.
 async fn check_reachable(client: &Client, config: &Config) -> anyhow::Result<()> {
     let mut attempt = 0;
@@ -256,6 +268,10 @@ fn dispatch(
         let Some(room) = client.get_room(&room_id) else {
             continue;
         };
+        if update.timeline.limited {
+            // Expected on the first sync after a start (old history); later it means a gap.
+            debug!(events = update.timeline.events.len(), "limited timeline");
+        }
         for event in update.timeline.events {
             let tx = workers.entry(room_id.clone()).or_insert_with(|| {
                 let (tx, rx) = mpsc::channel(ROOM_QUEUE);

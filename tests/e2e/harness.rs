@@ -199,6 +199,7 @@ pub struct Bot {
     pub dir: TempDir,
     child: Option<Child>,
     runs: usize,
+    config: PathBuf,
 }
 
 impl Bot {
@@ -206,12 +207,32 @@ impl Bot {
     pub fn new(synapse: &Synapse) -> Bot {
         let user_id = synapse.register("bot");
         let dir = tempfile::tempdir().expect("temp dir");
+        let config = repo().join("config.example.toml");
         Bot {
             user_id,
             dir,
             child: None,
             runs: 0,
+            config,
         }
+    }
+
+    /// Uses a copy of the example config with `from` replaced by `to`.
+    pub fn edit_config(&mut self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(&self.config).expect("config");
+        assert!(text.contains(from), "config has no {from:?}");
+        // Relative paths in the config are taken from its folder, so the copy names the
+        // response folder in full.
+        let responses = format!(
+            "responses_dir = {:?}",
+            repo().join("responses").display().to_string()
+        );
+        let text = text
+            .replacen(from, to, 1)
+            .replace("responses_dir = \"responses\"", &responses);
+        let path = self.dir.path().join("config.toml");
+        std::fs::write(&path, text).expect("config written");
+        self.config = path;
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -233,7 +254,7 @@ impl Bot {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant"));
         cmd.args(args)
             .arg("--config")
-            .arg(repo().join("config.example.toml"))
+            .arg(&self.config)
             .env("CONFIDANT_HOMESERVER", &synapse.url)
             .env("CONFIDANT_USER_ID", self.user_id.as_str())
             .env("CONFIDANT_DATA_DIR", self.data_dir())
@@ -257,7 +278,7 @@ impl Bot {
         let child = Command::new(env!("CARGO_BIN_EXE_confidant"))
             .arg("run")
             .arg("--config")
-            .arg(repo().join("config.example.toml"))
+            .arg(&self.config)
             .env("CONFIDANT_HOMESERVER", &synapse.url)
             .env("CONFIDANT_USER_ID", self.user_id.as_str())
             .env("CONFIDANT_DATA_DIR", self.data_dir())
@@ -415,7 +436,7 @@ impl User {
         loop {
             self.sync().await;
             if let Some(room) = self.client.get_room(room_id)
-                && room.join().await.is_ok()
+                && (room.state() == matrix_sdk::RoomState::Joined || room.join().await.is_ok())
             {
                 self.sync().await;
                 return room;
@@ -464,7 +485,13 @@ impl User {
     ) -> Vec<String> {
         let deadline = Instant::now() + wait;
         let mut bodies = Vec::new();
-        let mut settings = SyncSettings::new().timeout(Duration::from_millis(500));
+        let mut filter = matrix_sdk::ruma::api::client::filter::FilterDefinition::default();
+        filter.room.timeline.limit = Some(100u32.into());
+        let filter =
+            matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter::FilterDefinition(filter);
+        let mut settings = SyncSettings::new()
+            .timeout(Duration::from_millis(500))
+            .filter(filter);
         while bodies.len() < count && Instant::now() < deadline {
             let response = self.client.sync_once(settings.clone()).await.expect("sync");
             settings = settings.token(response.next_batch.clone());

@@ -513,3 +513,152 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
     let again = bot.command(synapse, &["doctor"], &[]);
     assert!(again.status.success(), "{}", text(&again));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+
+    // The example config allows a burst of 5.
+    for i in 0..9 {
+        user.say(&room, &format!("is sexting legal where i live? ({i})"))
+            .await;
+    }
+    let replies = user
+        .messages_from(&room, &bot.user_id, 10, Duration::from_secs(30))
+        .await;
+    let slow_down = &response_set().messages.slow_down;
+    let answers = replies.iter().filter(|r| is_answer_of(r, "legal")).count();
+    let notices = replies.iter().filter(|r| *r == slow_down).count();
+    assert_eq!((answers, notices, replies.len()), (5, 1, 6), "{replies:#?}");
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_and_odd_input_gets_a_clear_reply_and_never_an_echo() {
+    use matrix_sdk::ruma::events::{
+        reaction::ReactionEventContent, relation::Annotation,
+        room::message::RoomMessageEventContent,
+    };
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+
+    // Markup in the body and the formatted body: answered, never echoed.
+    let hostile = RoomMessageEventContent::text_html(
+        "<img src=x onerror=alert(1)> [click](javascript:alert(1)) my ex posted my nudes online",
+        "<script>alert('x')</script><b>my ex posted my nudes online</b>",
+    );
+    let sent = room.send(hostile).await.expect("sent").response.event_id;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1);
+    for needle in ["<script", "<img", "javascript:", "onerror"] {
+        assert!(!replies[0].contains(needle), "echoed {needle}");
+    }
+    assert!(
+        is_answer_of(&replies[0], "non-consensual-sharing"),
+        "got: {}",
+        replies[0]
+    );
+
+    // A reaction: nothing. A very long message (as long as the homeserver takes, encrypted): an
+    // answer, no crash.
+    room.send(ReactionEventContent::new(Annotation::new(
+        sent,
+        "👍".into(),
+    )))
+    .await
+    .expect("sent");
+    let long =
+        "my partner keeps pressuring me to send nudes and i feel bad saying no. ".repeat(500);
+    user.say(&room, &long).await;
+    let replies = user.messages_from(&room, &bot.user_id, 2, REPLY_WAIT).await;
+    assert_eq!(
+        replies.len(),
+        1,
+        "one reply, none for the reaction: {replies:#?}"
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invites_to_rooms_over_the_member_limit_are_declined() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.edit_config("max_members = 25", "max_members = 2");
+    bot.start(synapse);
+    let alice = User::new(synapse).await;
+    let bob = User::new(synapse).await;
+    let room = alice.create_room(&[&bob.user_id()], true, false).await;
+    bob.join(&room.room_id().to_owned()).await;
+    alice.wait_joined(&room, &bob.user_id()).await;
+    room.invite_user_by_id(&bot.user_id).await.expect("invited");
+
+    let deadline = std::time::Instant::now() + REPLY_WAIT;
+    loop {
+        alice.sync().await;
+        let member = room.get_member_no_sync(&bot.user_id).await.unwrap();
+        if member.is_some_and(|m| {
+            *m.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Leave
+        }) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot did not decline"
+        );
+    }
+    assert!(bot.log(1).contains("rooms.max_members"), "the log says why");
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_upgrade_is_followed() {
+    use matrix_sdk::ruma::{
+        RoomVersionId,
+        api::client::room::{create_room::v3::RoomPreset, upgrade_room::v3 as upgrade_room},
+    };
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    // A public room, so the bot may join the new one without a fresh invite.
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    request.invite = vec![bot.user_id.clone()];
+    request.preset = Some(RoomPreset::PublicChat);
+    request.initial_state = vec![
+        matrix_sdk::ruma::events::InitialStateEvent::with_empty_state_key(
+            matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent::with_recommended_defaults(),
+        )
+        .to_raw_any(),
+    ];
+    let room = user.client.create_room(request).await.expect("room");
+    user.wait_joined(&room, &bot.user_id).await;
+
+    let response = user
+        .client
+        .send(upgrade_room::Request::new(
+            room.room_id().to_owned(),
+            RoomVersionId::V11,
+        ))
+        .await
+        .expect("upgraded");
+    let new_room = user.join(&response.replacement_room).await;
+    user.wait_joined(&new_room, &bot.user_id).await;
+    user.say(&new_room, "what are the risks of sexting on whatsapp")
+        .await;
+    let replies = user
+        .messages_from(&new_room, &bot.user_id, 1, REPLY_WAIT)
+        .await;
+    assert_eq!(replies.len(), 1, "answered in the upgraded room");
+    bot.stop();
+}
