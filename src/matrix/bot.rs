@@ -206,7 +206,8 @@ pub async fn run(
 /// lets through.
 const TIMELINE_LIMIT: u32 = 100;
 
-fn sync_filter() -> Filter {
+/// The sync filter of the bot (also used by the echo floor of the load benchmark).
+pub fn sync_filter() -> Filter {
     let mut definition = FilterDefinition::default();
     definition.room.timeline.limit = Some(TIMELINE_LIMIT.into());
     Filter::FilterDefinition(definition)

@@ -100,10 +100,17 @@ pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
             Ok(issues) => fail(
                 "responses",
                 format!("{} problems, first: {}", issues.len(), issues[0]),
-                format!(
-                    "run `confidant check --responses {}` and fix what it lists",
-                    config.responses_dir.display()
-                ),
+                match &config.overlay_dir {
+                    Some(overlay) => format!(
+                        "run `confidant check --responses {} --overlay {}` and fix what it lists",
+                        config.responses_dir.display(),
+                        overlay.display()
+                    ),
+                    None => format!(
+                        "run `confidant check --responses {}` and fix what it lists",
+                        config.responses_dir.display()
+                    ),
+                },
             ),
             Err(e) => fail(
                 "responses",

@@ -70,9 +70,19 @@ pub fn loose_modes(dir: &Path) -> Vec<(PathBuf, u32)> {
     let mut loose = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(path) = stack.pop() {
-        let Ok(meta) = fs::symlink_metadata(&path) else {
+        // The data dir itself may be a link (systemd's DynamicUser makes StateDirectory one):
+        // its target is what matters. Links inside it are skipped.
+        let meta = if path == dir {
+            fs::metadata(&path)
+        } else {
+            fs::symlink_metadata(&path)
+        };
+        let Ok(meta) = meta else {
             continue;
         };
+        if meta.file_type().is_symlink() {
+            continue;
+        }
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             loose.push((path.clone(), mode));

@@ -249,8 +249,9 @@ pub fn read_dir(dir: &Path) -> Result<Files, ResponseError> {
     Ok(files)
 }
 
-/// Loads a set from a folder, with an optional overlay folder whose topic files replace the
-/// base set's files of the same name, and whose other topic files add to it.
+/// Loads a set from a folder, with an optional overlay folder whose files replace the base
+/// set's files of the same name, whole. An overlay file for an id outside the topic list is
+/// reported like any unknown id.
 pub fn load(dir: &Path, overlay: Option<&Path>) -> Result<ResponseSet, ResponseError> {
     let mut files = read_dir(dir)?;
     if let Some(overlay) = overlay {

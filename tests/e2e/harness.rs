@@ -145,6 +145,41 @@ impl Synapse {
         self.launch();
     }
 
+    /// Registers many users in one go (one Python process, the shared-secret admin API).
+    pub fn register_many(&self, prefix: &str, n: usize) -> Vec<OwnedUserId> {
+        let first = COUNTER.fetch_add(n, Ordering::SeqCst);
+        let names: Vec<String> = (first..first + n)
+            .map(|i| format!("{prefix}{}x{i}", std::process::id()))
+            .collect();
+        let script = r#"
+import hmac, hashlib, json, sys, urllib.request
+url, secret, password = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
+for name in sys.argv[4:]:
+    nonce = json.load(urllib.request.urlopen(url + "/_synapse/admin/v1/register"))["nonce"]
+    mac = hmac.new(secret, digestmod=hashlib.sha1)
+    mac.update(b"\x00".join([nonce.encode(), name.encode(), password.encode(), b"notadmin"]))
+    body = json.dumps({"nonce": nonce, "username": name, "password": password, "admin": False, "mac": mac.hexdigest()}).encode()
+    req = urllib.request.Request(url + "/_synapse/admin/v1/register", data=body, headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+"#;
+        let out = Command::new(venv().join("bin/python"))
+            .arg("-c")
+            .arg(script)
+            .args([self.url.as_str(), SHARED_SECRET, PASSWORD])
+            .args(&names)
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "registering failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        names
+            .iter()
+            .map(|n| UserId::parse(format!("@{n}:localhost")).expect("valid user id"))
+            .collect()
+    }
+
     /// Registers a fresh user with a unique name and returns its id.
     pub fn register(&self, prefix: &str) -> OwnedUserId {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -273,12 +308,16 @@ impl Bot {
 
     /// Starts the bot at `RUST_LOG=trace` and waits until it is syncing.
     pub fn start(&mut self, synapse: &Synapse) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant"));
+        cmd.arg("run").arg("--config").arg(&self.config);
+        self.start_command(synapse, cmd);
+    }
+
+    /// Starts another bot program (the benchmark's echo floor) the same way.
+    pub fn start_command(&mut self, synapse: &Synapse, mut cmd: Command) {
         self.runs += 1;
         let log = std::fs::File::create(self.log_path(self.runs)).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_confidant"))
-            .arg("run")
-            .arg("--config")
-            .arg(&self.config)
+        let child = cmd
             .env("CONFIDANT_HOMESERVER", &synapse.url)
             .env("CONFIDANT_USER_ID", self.user_id.as_str())
             .env("CONFIDANT_DATA_DIR", self.data_dir())
@@ -308,6 +347,11 @@ impl Bot {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("confidant did not log in:\n{}", self.log(self.runs));
+    }
+
+    /// The running bot's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Everything a run printed.
@@ -385,10 +429,19 @@ pub struct User {
 
 impl User {
     pub async fn new(synapse: &Synapse) -> User {
-        let user_id = synapse.register("user");
+        User::login(synapse, &synapse.register("user")).await
+    }
+
+    /// Logs in an already registered user.
+    pub async fn login(synapse: &Synapse, user_id: &UserId) -> User {
+        User::login_url(&synapse.url, user_id).await
+    }
+
+    /// Logs in an already registered user on the homeserver at `url`.
+    pub async fn login_url(url: &str, user_id: &UserId) -> User {
         let dir = tempfile::tempdir().expect("temp dir");
         let client = Client::builder()
-            .homeserver_url(&synapse.url)
+            .homeserver_url(url)
             .sqlite_store(dir.path(), None)
             .build()
             .await

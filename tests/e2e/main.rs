@@ -4,6 +4,8 @@
 
 #![recursion_limit = "256"]
 
+// Shared with benches/load.rs, which uses parts these tests do not.
+#[allow(dead_code)]
 mod harness;
 
 use std::{os::unix::fs::PermissionsExt, time::Duration};
