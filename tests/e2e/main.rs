@@ -664,3 +664,24 @@ async fn a_room_upgrade_is_followed() {
     assert_eq!(replies.len(), 1, "answered in the upgraded room");
     bot.stop();
 }
+
+#[test]
+fn the_systemd_unit_passes_systemd_analyze_verify() {
+    let Ok(probe) = std::process::Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("systemd-analyze is not installed; the unit is not checked here");
+        return;
+    };
+    assert!(probe.status.success());
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/confidant.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/local/bin/confidant run"), "the unit runs the bot");
+    // Verify against the binary just built, installed where the unit expects it only in name.
+    let unit = unit.replace("/usr/local/bin/confidant", env!("CARGO_BIN_EXE_confidant"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("confidant.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = std::process::Command::new("systemd-analyze").arg("verify").arg(&path).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "systemd-analyze verify failed:\n{text}");
+    let own: Vec<&str> = text.lines().filter(|l| l.contains("confidant.service")).collect();
+    assert!(own.is_empty(), "warnings about the unit:\n{}", own.join("\n"));
+}
