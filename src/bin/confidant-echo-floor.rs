@@ -36,11 +36,16 @@ fn main() -> anyhow::Result<()> {
         let me = client.user_id().context("no user id")?.to_owned();
         let mut timeout = Duration::ZERO;
         eprintln!("logged in");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         loop {
             let settings = SyncSettings::new()
                 .timeout(timeout)
                 .filter(confidant::matrix::bot::sync_filter());
-            let Ok(response) = client.sync_once(settings).await else {
+            let result = tokio::select! {
+                _ = term.recv() => return Ok(()),
+                result = client.sync_once(settings) => result,
+            };
+            let Ok(response) = result else {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             };

@@ -55,6 +55,14 @@ struct RawRules {
     age_units: Vec<String>,
     about_words: Vec<String>,
     partner_words: Vec<String>,
+    #[serde(default)]
+    speaker_minor: Vec<String>,
+    #[serde(default)]
+    minor_words: Vec<String>,
+    #[serde(default)]
+    speculative_words: Vec<String>,
+    #[serde(default)]
+    legal_words: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,6 +154,15 @@ pub(crate) struct AgeRules {
     pub units: HashSet<String>,
     pub about: HashSet<String>,
     pub partner: HashSet<String>,
+    /// The speaker says they are a minor without a number ("im in year 9", "im a teen").
+    pub speaker_minor: PatternSet,
+    /// Words that name a person under 18 without a number ("teens", "high school").
+    pub minor_words: PatternSet,
+    /// An image word right after one of these ("might", "if") is a worry, not an event.
+    pub speculative: HashSet<String>,
+    /// With one of these, a picture word counts even as a subject or a worry: "is it illegal
+    /// for teens to sext" asks about an under-18's images.
+    pub legal: HashSet<String>,
 }
 
 /// Everything `_matcher.toml` says, validated and compiled: the lexicon, word lists, rules and
@@ -247,6 +264,10 @@ impl MatcherData {
             units: fold(&r.age_units),
             about: fold(&r.about_words),
             partner: fold(&r.partner_words),
+            speaker_minor: compile_set("rules.speaker_minor", &r.speaker_minor, &mut problems),
+            minor_words: compile_set("rules.minor_words", &r.minor_words, &mut problems),
+            speculative: fold(&r.speculative_words),
+            legal: fold(&r.legal_words),
         };
 
         let known: HashSet<&str> = KNOWN_TOPICS.iter().copied().collect();

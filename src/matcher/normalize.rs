@@ -385,10 +385,18 @@ fn split_sentences_with(text: &str, symbols: &HashSet<char>) -> Vec<Sentence> {
             // "15f", "16yo", "14yrs": split a leading number from its letters so ages stay
             // visible; "b4" and "e2ee" start with a letter and are left alone.
             let digits = word.chars().take_while(char::is_ascii_digit).count();
+            let after_number = |cur: &Sentence| {
+                cur.words
+                    .last()
+                    .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()))
+            };
             if digits > 0 && digits < word.len() && word.is_ascii() {
                 let rest = word.split_off(digits);
                 cur.words.push(std::mem::take(word));
-                cur.words.push(rest);
+                push_after_number(&mut cur.words, rest);
+            } else if after_number(cur) {
+                let w = std::mem::take(word);
+                push_after_number(&mut cur.words, w);
             } else {
                 cur.words.push(std::mem::take(word));
             }
@@ -443,6 +451,19 @@ fn split_sentences_with(text: &str, symbols: &HashSet<char>) -> Vec<Sentence> {
     }
     sentences
 }
+
+/// A word right after a number: "14yo" and "14 yo" are an age ("14 year old"), not a greeting.
+fn push_after_number(words: &mut Vec<String>, word: String) {
+    if AGE_SUFFIXES.contains(&word.as_str()) {
+        words.push("year".to_owned());
+        words.push("old".to_owned());
+    } else {
+        words.push(word);
+    }
+}
+
+/// Short forms of "year(s) old" written after an age.
+const AGE_SUFFIXES: &[&str] = &["yo", "yro", "yrsold", "yrold", "yearold", "yearsold"];
 
 /// Latin letters with marks -> plain letters. A table instead of Unicode decomposition keeps the
 /// crate free of a normalisation dependency; scripts without a plain-ASCII form pass unchanged.

@@ -1,15 +1,22 @@
 //! The age rule: a person under 18 in a sexting or image context makes `minors` urgent.
 //!
-//! Ages are found by patterns from `_matcher.toml` (`im #`, `# year old`, `is #`...). The
-//! speaker's own age is enough ("im 15 and sexting"). Someone else's age needs an image or
-//! sexting word next to it ("my gf is 17, can we send pics"); and in a parent's question ("my 13
-//! year old") it needs an explicit word ("topless", "nude"), so "how do I talk to my 13 year old
-//! about sexting" stays a parenting question.
+//! Ages are found by patterns from `_matcher.toml` (`im #`, `# year old`, `is #`...), and so are
+//! words that name an under-18 without a number ("teens", "high school", "year 9"). The
+//! speaker's own age is enough ("im 15 and sexting", "im in year 9"). Someone else's age needs an
+//! image or sexting word next to it ("my gf is 17, can we send pics"). A child ("my son", "my 13
+//! year old") or an age word ("teens") needs a picture word ("pics", "nude", "sexting"), so a
+//! child who has sent or received images is `minors`; but a picture word that is the subject of
+//! a conversation ("talk to my 13 year old about sexting"), denied ("nothing explicit") or a
+//! worry ("my son might be sexting") is not an image, and the question stays a parenting one,
+//! unless the question is a legal one ("my 15 year old asked if sexting is illegal").
 
 use std::collections::HashSet;
 
 use super::data::AgeRules;
 use super::normalize::Token;
+
+/// How far back (in words, same sentence) an "about" or "might" word reaches.
+const LOOKBACK: usize = 4;
 
 /// What the age rule found.
 #[derive(Debug, Default)]
@@ -25,30 +32,33 @@ pub(crate) fn minor_age(
     negators: &HashSet<String>,
     toks: &[Token],
 ) -> AgeFinding {
-    let child_context = !rules.child.find_all(toks).is_empty();
+    let child_spans = rules.child.find_all(toks);
+    let child_context = !child_spans.is_empty();
     let mut finding = AgeFinding {
         fired: None,
         child_context,
     };
+    let unit_after = |span: &super::cues::Span| {
+        toks.get(span.end)
+            .is_some_and(|t| rules.units.contains(&t.term))
+    };
     let is_minor_age = |span: &super::cues::Span| -> Option<u32> {
         let age = span.number?;
         // "15 minutes", "17 times": a unit right after the number means it is not an age.
-        if toks
-            .get(span.end)
-            .is_some_and(|t| rules.units.contains(&t.term))
-        {
+        if unit_after(span) {
             return None;
         }
         (rules.min_age..=rules.max_age)
             .contains(&age)
             .then_some(age)
     };
-    let negated_at = |i: usize| {
+    let before = |i: usize, reach: usize, set: &HashSet<String>| {
         let s = toks[i].sentence;
-        toks[i.saturating_sub(2)..i]
+        toks[i.saturating_sub(reach)..i]
             .iter()
-            .any(|t| t.sentence == s && negators.contains(&t.term))
+            .any(|t| t.sentence == s && set.contains(&t.term))
     };
+    let negated_at = |i: usize| before(i, 2, negators);
 
     for (_, span) in rules.speaker.find_all(toks) {
         if let Some(age) = is_minor_age(&span)
@@ -58,20 +68,39 @@ pub(crate) fn minor_age(
             return finding;
         }
     }
-    // "nothing explicit" is negated; "talk to my 13 year old about nudes" is a conversation
-    // about the subject, not an image.
+    for (_, span) in rules.speaker_minor.find_all(toks) {
+        if !negated_at(span.start) {
+            finding.fired = Some("the speaker says they are under 18".to_owned());
+            return finding;
+        }
+    }
+    // "nothing explicit" is negated; "talk to my 13 year old about (the risks of) nudes" is a
+    // conversation about the subject, and "my son might be sexting" a worry, not an image.
+    // A legal question ("is it illegal for teens to sext", "my 16 yo asked if sexting is legal")
+    // is about an under-18's images whatever the phrasing.
+    let legal = toks.iter().any(|t| rules.legal.contains(&t.term));
     let word_present = |set: &HashSet<String>| {
         toks.iter().enumerate().any(|(i, t)| {
             set.contains(&t.term)
                 && !negated_at(i)
-                && !(i > 0 && rules.about.contains(&toks[i - 1].term))
+                && (legal
+                    || (!before(i, LOOKBACK, &rules.about)
+                        && !before(i, LOOKBACK, &rules.speculative)))
         })
     };
+    let explicit = word_present(&rules.explicit);
+    let mut adult_age = false;
     for (_, span) in rules.other.find_all(toks) {
         let Some(age) = is_minor_age(&span) else {
+            // "my daughter is 19", "my 20 year old": a grown child is not a minor. (A "30 year old
+            // man" elsewhere in the message says nothing about the child's age.)
+            adult_age |= span.number.is_some_and(|a| a > rules.max_age)
+                && !unit_after(&span)
+                && child_spans
+                    .iter()
+                    .any(|(_, c)| c.start <= span.end && span.start <= c.end + 2);
             continue;
         };
-        let explicit = word_present(&rules.explicit);
         if child_context {
             if explicit {
                 finding.fired = Some(format!("a child of {age} and an explicit image"));
@@ -80,6 +109,14 @@ pub(crate) fn minor_age(
         } else if explicit || word_present(&rules.image) {
             finding.fired = Some(format!("someone aged {age} and images or sexting"));
             return finding;
+        }
+    }
+    // No number: "my son", "teens", "a girl in year 9" with a picture word.
+    if explicit && !adult_age {
+        if !rules.minor_words.find_all(toks).is_empty() {
+            finding.fired = Some("an under-18 and an explicit image".to_owned());
+        } else if child_context {
+            finding.fired = Some("a child and an explicit image".to_owned());
         }
     }
     finding

@@ -48,7 +48,18 @@ fn real_lexicon_folds_slang_apps_and_typos() {
         ),
         ("dropped filler", "lol ok", &["ok"]),
         ("accents and case", "ÉNCRYPTED", &["encrypt"]),
-        ("ages split from letters", "16yo", &["16", "yo"]),
+        ("ages split from letters", "16f", &["16", "f"]),
+        (
+            "yo after a number is an age",
+            "16yo",
+            &["16", "year", "old"],
+        ),
+        (
+            "yo after a spaced number too",
+            "my 12 yo",
+            &["my", "12", "year", "old"],
+        ),
+        ("yo alone stays a greeting", "yo", &["yo"]),
         (
             "expansions do not swallow plain words",
             "what does your app",
@@ -211,6 +222,154 @@ fn age_rule() {
             *want_minors,
             "{name}: {got:?}"
         );
+    }
+}
+
+/// Runs `(name, text, want minors)` cases and checks whether `minors` wins.
+fn check_minors(m: &Matcher, cases: &[(&str, &str, bool)]) {
+    for (name, text, want_minors) in cases {
+        let got = m.classify(text);
+        assert_eq!(
+            got.topic() == Some("minors"),
+            *want_minors,
+            "{name}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn a_child_with_pictures_is_minors_without_a_number() {
+    let m = real_matcher();
+    check_minors(
+        &m,
+        &[
+            (
+                "a child who sent pictures",
+                "just learned my son has been sending photos of himself to someone on snap",
+                true,
+            ),
+            (
+                "a child with an age and plain pics",
+                "my 13yo has been swapping pics with a boy from her class, help",
+                true,
+            ),
+            (
+                "a child who received a nude",
+                "a man on instagram sent my daughter a nude photo",
+                true,
+            ),
+            (
+                "talking about the subject",
+                "how can i explain to my daughter the risks of sending pics",
+                false,
+            ),
+            (
+                "a worry, not an event",
+                "i think my 12 year old could be sexting, how do i bring it up",
+                false,
+            ),
+            (
+                "prevention",
+                "how do i protect my kid from nudes on discord",
+                false,
+            ),
+            (
+                "sending, but no picture",
+                "can i see everything my son has sent on telegram",
+                false,
+            ),
+            (
+                "a grown child",
+                "my daughter is 24 and sends pics to her boyfriend, should i say something",
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn teens_and_school_years_with_pictures_are_minors() {
+    let m = real_matcher();
+    check_minors(
+        &m,
+        &[
+            (
+                "teens as a group, a legal question",
+                "can teenagers get in trouble for swapping nudes",
+                true,
+            ),
+            (
+                "a legal question a parent relays",
+                "my 15 year old asked me whether sexting is against the law",
+                true,
+            ),
+            (
+                "a school year with a picture",
+                "a lad in year 9 is passing round pics of his ex",
+                true,
+            ),
+            (
+                "the speaker names their school year",
+                "im in grade 8, is that too young for snapchat",
+                true,
+            ),
+            (
+                "the speaker is a teen",
+                "im a teenager and this guy keeps messaging me",
+                true,
+            ),
+            (
+                "a school year without a picture",
+                "what apps are ok for a kid in year 7",
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn question_frames_pick_the_topic_they_ask_about() {
+    let m = real_matcher();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "who can read: the authorities",
+            "could the government see my telegram chats",
+            "encryption",
+        ),
+        (
+            "the company's servers",
+            "are my pics stored forever on their servers",
+            "encryption",
+        ),
+        (
+            "comparing apps",
+            "is imessage safer than snapchat for flirty stuff",
+            "encryption",
+        ),
+        (
+            "can i be sued, not can they forward",
+            "could i be sued if i forward a screenshot of his dick pic",
+            "legal",
+        ),
+        (
+            "sharing someone else's picture with a group",
+            "my date sent me a pic, is it alright to show it in the group chat",
+            "consent",
+        ),
+        (
+            "what happens to pictures if we split",
+            "should my partner and i agree now on our pics if we separate one day",
+            "boundaries",
+        ),
+        (
+            "a home network fault",
+            "my router keeps dropping the connection",
+            "out-of-scope",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let got = m.classify(text);
+        assert_eq!(got.topic(), Some(*want), "{name}: {got:?}");
     }
 }
 

@@ -249,15 +249,53 @@ pub fn read_dir(dir: &Path) -> Result<Files, ResponseError> {
     Ok(files)
 }
 
-/// Loads a set from a folder, with an optional overlay folder whose files replace the base
-/// set's files of the same name, whole. An overlay file for an id outside the topic list is
-/// reported like any unknown id.
+/// Loads a set from a folder, with an optional overlay folder of local additions.
+///
+/// An overlay topic file names an existing topic (same file name) and sets only what it changes:
+/// each field it sets replaces the base topic's, except the lists in [`EXTENDED_FIELDS`], whose
+/// entries are added (duplicates skipped). So a clinic's file can add one helpline to
+/// `getting-help` without copying the answer. Overlay `_messages.toml` and `_matcher.toml`
+/// replace keys the same way. An overlay file for an id outside the topic list is reported like
+/// any unknown id.
 pub fn load(dir: &Path, overlay: Option<&Path>) -> Result<ResponseSet, ResponseError> {
     let mut files = read_dir(dir)?;
     if let Some(overlay) = overlay {
-        files.extend(read_dir(overlay)?);
+        for (name, text) in read_dir(overlay)? {
+            let merged = match files.get(&name) {
+                Some(base) => merge(base, &text).unwrap_or(text),
+                None => text,
+            };
+            files.insert(name, merged);
+        }
     }
     from_files(&files)
+}
+
+/// Overlay fields whose entries are added to the base topic's rather than replacing them.
+pub const EXTENDED_FIELDS: &[&str] = &["resources", "sources", "examples"];
+
+/// Merges an overlay file into a base file; `None` when either is not valid TOML, so the
+/// overlay's own text is validated and its error reported under its name.
+fn merge(base: &str, overlay: &str) -> Option<String> {
+    let mut base: toml::Table = base.parse().ok()?;
+    let overlay: toml::Table = overlay.parse().ok()?;
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Array(existing)), toml::Value::Array(added))
+                if EXTENDED_FIELDS.contains(&key.as_str()) =>
+            {
+                for item in added {
+                    if !existing.contains(&item) {
+                        existing.push(item);
+                    }
+                }
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+    toml::to_string(&base).ok()
 }
 
 /// Parses and validates a set from its files.

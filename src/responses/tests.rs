@@ -247,15 +247,54 @@ fn overlay_replaces_and_extends_by_id() {
     for (name, text) in valid_files() {
         std::fs::write(base.path().join(name), text).unwrap();
     }
-    let replaced = valid_files()["getting-help.toml"]
-        .replace("A short answer.", "Call the clinic on 555 0100.");
-    std::fs::write(overlay.path().join("getting-help.toml"), replaced).unwrap();
+    // Replaces the answer of one topic, adds a helpline to another: only what changes is set.
+    std::fs::write(
+        overlay.path().join("consent.toml"),
+        "answer = \"Our own words on consent.\"\n",
+    )
+    .unwrap();
+    let clinic =
+        "[[resources]]\nregion = \"uk\"\nname = \"Riverside Clinic\"\ncontact = \"0100 000 000\"\n";
+    std::fs::write(overlay.path().join("getting-help.toml"), clinic).unwrap();
     let set = load(base.path(), Some(overlay.path())).unwrap();
     assert_eq!(
-        set.get("getting-help").unwrap().answer,
-        "Call the clinic on 555 0100."
+        set.get("consent").unwrap().answer,
+        "Our own words on consent."
     );
-    assert_eq!(set.get("consent").unwrap().answer, "A short answer.");
+    assert_eq!(
+        set.get("consent").unwrap().sources.len(),
+        1,
+        "untouched fields kept"
+    );
+    let help = set.get("getting-help").unwrap();
+    assert_eq!(help.answer, "A short answer.");
+    assert_eq!(help.resources.len(), 1);
+    assert_eq!(help.resources[0].name, "Riverside Clinic");
+    // A whole copy with one more source adds only the new source.
+    let copy = valid_files()["legal.toml"].clone()
+        + "[[sources]]\nname = \"Clinic legal desk\"\nurl = \"https://clinic.example/legal\"\n";
+    std::fs::write(overlay.path().join("legal.toml"), copy).unwrap();
+    let set = load(base.path(), Some(overlay.path())).unwrap();
+    assert_eq!(set.get("legal").unwrap().sources.len(), 2);
+    assert_eq!(
+        set.get("legal").unwrap().examples.len(),
+        MIN_EXAMPLES,
+        "duplicates skipped"
+    );
+}
+
+#[test]
+fn overlay_for_an_unknown_topic_is_rejected() {
+    let base = tempfile::tempdir().unwrap();
+    let overlay = tempfile::tempdir().unwrap();
+    for (name, text) in valid_files() {
+        std::fs::write(base.path().join(name), text).unwrap();
+    }
+    std::fs::write(overlay.path().join("dating-tips.toml"), "answer = \"x\"\n").unwrap();
+    let err = load(base.path(), Some(overlay.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dating-tips.toml"), "{err}");
 }
 
 #[test]

@@ -667,21 +667,127 @@ async fn a_room_upgrade_is_followed() {
 
 #[test]
 fn the_systemd_unit_passes_systemd_analyze_verify() {
-    let Ok(probe) = std::process::Command::new("systemd-analyze").arg("--version").output() else {
+    let Ok(probe) = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+    else {
         eprintln!("systemd-analyze is not installed; the unit is not checked here");
         return;
     };
     assert!(probe.status.success());
-    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/confidant.service")).unwrap();
-    assert!(unit.contains("ExecStart=/usr/local/bin/confidant run"), "the unit runs the bot");
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/confidant.service"
+    ))
+    .unwrap();
+    assert!(
+        unit.contains("ExecStart=/usr/local/bin/confidant run"),
+        "the unit runs the bot"
+    );
     // Verify against the binary just built, installed where the unit expects it only in name.
     let unit = unit.replace("/usr/local/bin/confidant", env!("CARGO_BIN_EXE_confidant"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("confidant.service");
     std::fs::write(&path, unit).unwrap();
-    let out = std::process::Command::new("systemd-analyze").arg("verify").arg(&path).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "systemd-analyze verify failed:\n{text}");
-    let own: Vec<&str> = text.lines().filter(|l| l.contains("confidant.service")).collect();
-    assert!(own.is_empty(), "warnings about the unit:\n{}", own.join("\n"));
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "systemd-analyze verify failed:\n{text}"
+    );
+    let own: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("confidant.service"))
+        .collect();
+    assert!(
+        own.is_empty(),
+        "warnings about the unit:\n{}",
+        own.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_errors_at_start_are_clear_and_change_nothing() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+
+    // A bad config: every problem named, non-zero exit, nothing written.
+    bot.edit_config("region = \"us\"", "region = \"mars\"\ncolour = \"blue\"");
+    let out = bot.command(synapse, &["run"], &[("CONFIDANT_STORE_PASSPHRASE", "")]);
+    assert!(!out.status.success());
+    for needle in [
+        "region: unknown region \"mars\"",
+        "colour: unknown key",
+        "CONFIDANT_STORE_PASSPHRASE: not set",
+        "nothing was started or written",
+    ] {
+        assert!(
+            text(&out).contains(needle),
+            "missing {needle:?} in:\n{}",
+            text(&out)
+        );
+    }
+    assert!(!bot.data_dir().exists(), "nothing written");
+    bot.edit_config("region = \"mars\"\ncolour = \"blue\"", "region = \"us\"");
+
+    // Set up a real identity, then start with the wrong passphrase: refused, stores untouched.
+    bot.start(synapse);
+    bot.stop();
+    let snapshot = |dir: &std::path::Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        files_below(dir)
+            .into_iter()
+            .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
+            .collect()
+    };
+    let before = snapshot(&bot.data_dir());
+    let out = bot.command(
+        synapse,
+        &["run"],
+        &[("CONFIDANT_STORE_PASSPHRASE", "not the passphrase")],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("cannot open the encrypted stores"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("Nothing was changed"), "{}", text(&out));
+    assert_eq!(
+        snapshot(&bot.data_dir()),
+        before,
+        "fail closed: no store was reset or changed"
+    );
+
+    // An unreachable homeserver: retried, then a message naming it.
+    let out = bot.command(
+        synapse,
+        &["run"],
+        &[("CONFIDANT_HOMESERVER", "http://127.0.0.1:9")],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("cannot reach the homeserver at http://127.0.0.1:9"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("homeserver not reachable; retrying"),
+        "retried first:\n{}",
+        text(&out)
+    );
 }
