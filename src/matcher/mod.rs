@@ -45,38 +45,8 @@ pub const MAX_INPUT_BYTES: usize = 64 * 1024;
 /// The topic that stands for "nothing here fits".
 pub const OUT_OF_SCOPE: &str = "out-of-scope";
 
-/// Every topic id `_matcher.toml` may name (the project's required topic list).
-pub const KNOWN_TOPICS: [&str; 29] = [
-    "risks-overview",
-    "encryption",
-    "device-security",
-    "cloud-backups",
-    "screenshots-sharing",
-    "disappearing-deleting",
-    "safer-sexting",
-    "consent",
-    "boundaries",
-    "pressure-coercion",
-    "warning-signs",
-    "monitoring-stalkerware",
-    "trust-lying",
-    "non-consensual-sharing",
-    "sextortion",
-    "legal",
-    "minors",
-    "parents",
-    "breakup-ex",
-    "accidental-send",
-    "unsolicited-images",
-    "feelings-regret",
-    "getting-help",
-    "crisis",
-    "greeting",
-    "help",
-    "bot-privacy",
-    "thanks-bye",
-    "out-of-scope",
-];
+/// Every topic id `_matcher.toml` may name: the project's required topic list.
+pub const KNOWN_TOPICS: &[&str] = crate::responses::REQUIRED_TOPICS;
 
 /// Most other topics listed in [`Outcome::Topic::also`].
 const MAX_ALSO: usize = 3;
@@ -213,6 +183,19 @@ struct Analysis {
     neighbours: Vec<NeighbourScore>,
 }
 
+impl Explanation {
+    fn new(outcome: Outcome, a: Analysis) -> Explanation {
+        Explanation {
+            outcome,
+            tokens: a.tokens,
+            cue_hits: a.hits,
+            rules: a.rules,
+            scores: a.scores,
+            neighbours: a.neighbours,
+        }
+    }
+}
+
 impl Matcher {
     /// Builds the matcher: folds every example, indexes it, and ties the cues to the topics.
     /// Fails when cues name a topic that is not in `topics`, or when topic ids repeat.
@@ -308,14 +291,7 @@ impl Matcher {
     pub fn explain(&self, text: &str) -> Explanation {
         let mut a = Analysis::default();
         let outcome = self.decide(text, None, Some(&mut a));
-        Explanation {
-            outcome,
-            tokens: a.tokens,
-            cue_hits: a.hits,
-            rules: a.rules,
-            scores: a.scores,
-            neighbours: a.neighbours,
-        }
+        Explanation::new(outcome, a)
     }
 
     /// For `confidant check`: classifies example `example_index` of `topic_id` with that example
@@ -346,14 +322,7 @@ impl Matcher {
         let text = self.examples_text(ti, example_index)?;
         let mut a = Analysis::default();
         let outcome = self.decide(&text, Some(doc), Some(&mut a));
-        Some(Explanation {
-            outcome,
-            tokens: a.tokens,
-            cue_hits: a.hits,
-            rules: a.rules,
-            scores: a.scores,
-            neighbours: a.neighbours,
-        })
+        Some(Explanation::new(outcome, a))
     }
 
     fn examples_text(&self, topic: usize, example: usize) -> Option<String> {

@@ -377,8 +377,8 @@ fn question_frames_pick_the_topic_they_ask_about() {
 fn menu_picks_need_no_memory() {
     let m = real_matcher();
     let cases: &[(&str, &str, &str)] = &[
-        ("number", "3", "device-security"),
-        ("number with spaces", "  15 ", "sextortion"),
+        ("number", "3", "minors"),
+        ("number with spaces", "  15 ", "boundaries"),
         ("keyword any case", "SEXTORTION", "sextortion"),
         ("keyword with spaces and dot", " Crisis. ", "crisis"),
     ];

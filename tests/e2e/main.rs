@@ -15,6 +15,17 @@ use harness::{Bot, User, files_below, response_set, synapse};
 const REPLY_WAIT: Duration = Duration::from_secs(60);
 const QUIET_WAIT: Duration = Duration::from_secs(8);
 
+/// A running bot and a user with an encrypted DM it has joined.
+async fn encrypted_dm() -> (&'static harness::Synapse, Bot, User, matrix_sdk::Room) {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+    (synapse, bot, user, room)
+}
+
 /// Whether a reply is the curated answer of `topic`.
 fn is_answer_of(reply: &str, topic: &str) -> bool {
     let set = response_set();
@@ -23,12 +34,7 @@ fn is_answer_of(reply: &str, topic: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
-    let synapse = synapse();
-    let mut bot = Bot::new(synapse);
-    bot.start(synapse);
-    let user = User::new(synapse).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
 
     // Canary strings: unique, so any trace of them in a log or a file is a leak.
     let canary1 = "zebracanary4711";
@@ -205,12 +211,7 @@ async fn images_notices_edits_and_undecryptable_messages_get_the_right_reply() {
         serde::Raw,
     };
 
-    let synapse = synapse();
-    let mut bot = Bot::new(synapse);
-    bot.start(synapse);
-    let user = User::new(synapse).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (_, mut bot, user, room) = encrypted_dm().await;
     let set = response_set();
 
     // An image: the text-only reply.
@@ -277,12 +278,7 @@ async fn images_notices_edits_and_undecryptable_messages_get_the_right_reply() {
 async fn forget_redacts_leaves_and_forgets_the_room() {
     use matrix_sdk::{room::MessagesOptions, ruma::events::room::member::MembershipState};
 
-    let synapse = synapse();
-    let mut bot = Bot::new(synapse);
-    bot.start(synapse);
-    let user = User::new(synapse).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
 
     user.say(&room, "what are the risks of sexting").await;
     assert_eq!(
@@ -347,12 +343,7 @@ async fn forget_redacts_leaves_and_forgets_the_room() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_sigkill_the_same_identity_answers_new_messages_and_nothing_twice() {
-    let synapse = synapse();
-    let mut bot = Bot::new(synapse);
-    bot.start(synapse);
-    let user = User::new(synapse).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
     let device = bot.device_id();
 
     user.say(&room, "how do i turn on encrypted backups for my chats")
@@ -518,12 +509,7 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
-    let synapse = synapse();
-    let mut bot = Bot::new(synapse);
-    bot.start(synapse);
-    let user = User::new(synapse).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (_, mut bot, user, room) = encrypted_dm().await;
 
     // The example config allows a burst of 5.
     for i in 0..9 {
@@ -547,12 +533,7 @@ async fn hostile_and_odd_input_gets_a_clear_reply_and_never_an_echo() {
         room::message::RoomMessageEventContent,
     };
 
-    let synapse = synapse();
-    let mut bot = Bot::new(synapse);
-    bot.start(synapse);
-    let user = User::new(synapse).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (_, mut bot, user, room) = encrypted_dm().await;
 
     // Markup in the body and the formatted body: answered, never echoed.
     let hostile = RoomMessageEventContent::text_html(
