@@ -2,9 +2,15 @@
 //!
 //! Starts Synapse, then for each of two bots — a bare matrix-sdk echo bot (the floor of this
 //! stack) and confidant — N users in N encrypted DMs send M questions each, one after another,
-//! each waiting for its answer. Reports: answers received (each exactly once), latency from send
-//! to the decrypted reply (p50, p99), the bot's idle and peak RSS, its RSS every 500 messages,
-//! and its CPU time; then confidant's p50 as a ratio of the floor's.
+//! each waiting for its answer. Every reply is a rich reply, so each is matched to the question
+//! it answers. Reports: questions answered, extra replies (a second answer to a question, or a
+//! reply to nothing), "slow down" notices, latency from send to the decrypted reply (p50, p99),
+//! the bot's idle and peak RSS, its RSS every 500 messages, and its CPU time; then confidant's
+//! p50 as a ratio of the floor's.
+//!
+//! Each simulated user asks a question every couple of seconds, faster than the example
+//! config's per-sender flood limit allows (5, then 10 a minute), so confidant runs here with
+//! that limit raised to its maximum; the flood limit has its own end-to-end test.
 //!
 //! `cargo bench --bench load` (N=50, M=10); LOAD_USERS and LOAD_MESSAGES change N and M, e.g.
 //! LOAD_USERS=50 LOAD_MESSAGES=100 for the 5,000-message RSS run.
@@ -16,12 +22,14 @@
 mod harness;
 
 use std::{
+    collections::HashMap,
     process::Command,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use harness::{Bot, Synapse, User};
+use harness::{Bot, Reply, Synapse, User};
+use matrix_sdk::ruma::OwnedEventId;
 use tokio::sync::Semaphore;
 
 struct Run {
@@ -29,6 +37,7 @@ struct Run {
     expected: usize,
     answered: usize,
     extra: usize,
+    slow_down: usize,
     latencies: Vec<Duration>,
     idle_rss_kb: u64,
     peak_rss_kb: u64,
@@ -89,8 +98,36 @@ const QUESTIONS: &[&str] = &[
     "who can i talk to about this",
 ];
 
+/// How long one question may wait for its answer before it counts as unanswered.
+const REPLY_WAIT: Duration = Duration::from_secs(60);
+
+/// Replies to one user's questions.
+#[derive(Default)]
+struct Tally {
+    per_question: HashMap<OwnedEventId, usize>,
+    orphans: usize,
+    slow_down: usize,
+}
+
+impl Tally {
+    fn add(&mut self, replies: Vec<Reply>, slow_down: &str) {
+        for reply in replies {
+            if reply.body == slow_down {
+                self.slow_down += 1;
+                continue;
+            }
+            match reply.in_reply_to {
+                Some(id) => *self.per_question.entry(id).or_default() += 1,
+                None => self.orphans += 1,
+            }
+        }
+    }
+}
+
 async fn run(synapse: &Synapse, name: &'static str, users: usize, messages: usize) -> Run {
     let mut bot = Bot::new(synapse);
+    bot.edit_config("burst = 5", "burst = 1000");
+    bot.edit_config("per_minute = 10", "per_minute = 6000");
     if name == "echo floor" {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant-echo-floor"));
         cmd.arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"));
@@ -123,6 +160,7 @@ async fn run(synapse: &Synapse, name: &'static str, users: usize, messages: usiz
     let idle_rss_kb = proc_status(pid, "VmRSS:");
     let cpu_before = cpu_time(pid);
 
+    let slow_down: Arc<str> = harness::response_set().messages.slow_down.into();
     let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
@@ -130,12 +168,13 @@ async fn run(synapse: &Synapse, name: &'static str, users: usize, messages: usiz
         let bot_id = bot.user_id.clone();
         let sent = sent.clone();
         let samples = samples.clone();
+        let slow_down = slow_down.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
-            let mut answered = 0;
+            let mut tally = Tally::default();
             for i in 0..messages {
                 let start = Instant::now();
-                user.say(&room, QUESTIONS[i % QUESTIONS.len()]).await;
+                let question = user.say(&room, QUESTIONS[i % QUESTIONS.len()]).await;
                 let total = sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 if total.is_multiple_of(500) {
                     samples
@@ -143,29 +182,32 @@ async fn run(synapse: &Synapse, name: &'static str, users: usize, messages: usiz
                         .unwrap()
                         .push((total, proc_status(pid, "VmRSS:")));
                 }
-                let replies = user
-                    .messages_from(&room, &bot_id, 1, Duration::from_secs(60))
-                    .await;
-                if !replies.is_empty() {
+                let answers = |got: &[Reply]| {
+                    got.iter()
+                        .any(|r| r.in_reply_to.as_ref() == Some(&question))
+                };
+                let replies = user.replies_from(&room, &bot_id, REPLY_WAIT, answers).await;
+                if answers(&replies) {
                     latencies.push(start.elapsed());
-                    answered += replies.len();
                 }
+                tally.add(replies, &slow_down);
             }
-            // Anything more within a few seconds would be a second answer.
-            let extra = user
-                .messages_from(&room, &bot_id, 1, Duration::from_secs(3))
-                .await
-                .len();
-            (latencies, answered, extra)
+            // Anything arriving within a few more seconds would be late or a second answer.
+            let late = user
+                .replies_from(&room, &bot_id, Duration::from_secs(5), |_| false)
+                .await;
+            tally.add(late, &slow_down);
+            (latencies, tally)
         }));
     }
     let mut latencies = Vec::new();
-    let (mut answered, mut extra) = (0, 0);
+    let (mut answered, mut extra, mut slow_down) = (0, 0, 0);
     for t in tasks {
-        let (l, a, e) = t.await.expect("user task");
+        let (l, tally) = t.await.expect("user task");
         latencies.extend(l);
-        answered += a;
-        extra += e;
+        answered += tally.per_question.len();
+        extra += tally.orphans + tally.per_question.values().map(|n| n - 1).sum::<usize>();
+        slow_down += tally.slow_down;
     }
     latencies.sort();
     let cpu = cpu_time(pid).saturating_sub(cpu_before);
@@ -178,6 +220,7 @@ async fn run(synapse: &Synapse, name: &'static str, users: usize, messages: usiz
         expected: users * messages,
         answered,
         extra,
+        slow_down,
         latencies,
         idle_rss_kb,
         peak_rss_kb,
@@ -189,10 +232,11 @@ async fn run(synapse: &Synapse, name: &'static str, users: usize, messages: usiz
 fn report(r: &Run) {
     println!("{}:", r.name);
     println!(
-        "  answered {}/{} (extra replies: {}), latency p50 {:.1} ms, p99 {:.1} ms",
+        "  answered {}/{} (extra replies: {}, slow-down notices: {}), latency p50 {:.1} ms, p99 {:.1} ms",
         r.answered,
         r.expected,
         r.extra,
+        r.slow_down,
         percentile(&r.latencies, 0.5).as_secs_f64() * 1e3,
         percentile(&r.latencies, 0.99).as_secs_f64() * 1e3
     );

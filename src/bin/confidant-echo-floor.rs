@@ -2,7 +2,8 @@
 //!
 //! Same client setup (encrypted sqlite crypto and state stores, in-memory event cache), same
 //! sync loop settings (our own loop around `sync_once`, same timeout and filter), replies sent
-//! as notices the same way, but no matching: every text message gets the notice "echo".
+//! as notices the same way (a rich reply to the question), but no matching: every text message
+//! gets the notice "echo".
 //! The benchmark compares confidant's latency with this one's. Not for production use.
 
 #![recursion_limit = "256"]
@@ -19,7 +20,7 @@ use matrix_sdk::{
     deserialized_responses::TimelineEventKind,
     ruma::events::{
         AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
-        room::message::{MessageType, RoomMessageEventContent},
+        room::message::{AddMentions, ForwardThread, MessageType, RoomMessageEventContent},
     },
 };
 
@@ -75,10 +76,12 @@ fn main() -> anyhow::Result<()> {
                     };
                     if m.sender != me && matches!(m.content.msgtype, MessageType::Text(_)) {
                         let room = room.clone();
-                        tokio::spawn(async move {
-                            room.send(RoomMessageEventContent::notice_plain("echo"))
-                                .await
-                        });
+                        let reply = RoomMessageEventContent::notice_markdown("echo").make_reply_to(
+                            &m,
+                            ForwardThread::Yes,
+                            AddMentions::Yes,
+                        );
+                        tokio::spawn(async move { room.send(reply).await });
                     }
                 }
             }

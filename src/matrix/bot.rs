@@ -21,15 +21,17 @@ use matrix_sdk::{
     deserialized_responses::{TimelineEvent, TimelineEventKind},
     room::MessagesOptions,
     ruma::{
-        MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, TransactionId,
+        MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, TransactionId,
         api::client::{filter::FilterDefinition, sync::sync_events::v3::Filter},
         events::{
             AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
             SyncStateEvent,
+            relation::Thread,
             room::{
                 encrypted::OriginalSyncRoomEncryptedEvent,
                 message::{
-                    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+                    AddMentions, ForwardThread, MessageType, OriginalSyncRoomMessageEvent,
+                    Relation, ReplyMetadata, RoomMessageEventContent,
                 },
             },
         },
@@ -403,19 +405,21 @@ async fn on_event(
             }
             match wait_for_key(room, raw.cast_ref_unchecked()).await {
                 Some(decrypted) => (decrypted, None),
-                None => (
-                    event,
-                    Some((utd.sender, utd.origin_server_ts, Kind::Undecryptable)),
-                ),
+                None => (event, Some(utd)),
             }
         }
         _ => (event, None),
     };
     let parsed = match kind {
-        Some(k) => Parsed {
-            sender: k.0,
-            ts: k.1,
-            kind: k.2,
+        Some(utd) => Parsed {
+            reply_to: ReplyTo {
+                event_id: utd.event_id,
+                sender: utd.sender.clone(),
+                thread: None,
+            },
+            sender: utd.sender,
+            ts: utd.origin_server_ts,
+            kind: Kind::Undecryptable,
             body: String::new(),
             mentions_me: false,
         },
@@ -456,7 +460,7 @@ async fn on_event(
         if !first || !shared.config.rooms.notice_unencrypted {
             return Ok("ignored");
         }
-        send(room, &shared.set.messages.not_encrypted).await?;
+        send(room, &shared.set.messages.not_encrypted, None).await?;
         return Ok("notice-unencrypted");
     }
     let verdict = shared
@@ -467,7 +471,7 @@ async fn on_event(
     match verdict {
         Verdict::Allow => {}
         Verdict::Notify => {
-            send(room, &shared.set.messages.slow_down).await?;
+            send(room, &shared.set.messages.slow_down, Some(&parsed.reply_to)).await?;
             return Ok("rate-limited");
         }
         Verdict::Drop => return Ok("rate-limited-silent"),
@@ -480,14 +484,13 @@ async fn on_event(
                 &shared.config.rooms.names,
             );
             let question = question.as_str();
-            let forget_keyword = "forget";
-            if incoming::is_forget_request(question, forget_keyword) {
+            if incoming::is_forget_request(question) {
                 forget(shared, room).await?;
                 return Ok("forgotten");
             }
             let outcome = shared.matcher.classify(question);
             let reply = Composer::new(&shared.set, &shared.instance).compose(&outcome);
-            send(room, &reply).await?;
+            send(room, &reply, Some(&parsed.reply_to)).await?;
             Ok(match outcome {
                 Outcome::Topic { .. } | Outcome::MenuPick { .. } => "answered",
                 Outcome::Ambiguous { .. } => "answered-ambiguous",
@@ -496,11 +499,16 @@ async fn on_event(
             })
         }
         Action::NonTextReply => {
-            send(room, &shared.set.messages.non_text).await?;
+            send(room, &shared.set.messages.non_text, Some(&parsed.reply_to)).await?;
             Ok("non-text")
         }
         Action::UndecryptableReply => {
-            send(room, &shared.set.messages.undecryptable).await?;
+            send(
+                room,
+                &shared.set.messages.undecryptable,
+                Some(&parsed.reply_to),
+            )
+            .await?;
             Ok("undecryptable")
         }
         Action::NoticeUnencrypted | Action::Ignore => Ok("ignored"),
@@ -510,6 +518,7 @@ async fn on_event(
 /// The parts of a message event the decision needs. `body` is conversation content: it is
 /// matched and dropped, never logged or stored.
 struct Parsed {
+    reply_to: ReplyTo,
     sender: OwnedUserId,
     ts: MilliSecondsSinceUnixEpoch,
     kind: Kind,
@@ -529,6 +538,11 @@ async fn parse(event: &TimelineEvent, shared: &Shared, client: &Client) -> Optio
         AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Sticker(
             SyncMessageLikeEvent::Original(s),
         )) => Some(Parsed {
+            reply_to: ReplyTo {
+                event_id: s.event_id,
+                sender: s.sender.clone(),
+                thread: None,
+            },
             sender: s.sender,
             ts: s.origin_server_ts,
             kind: Kind::NonText,
@@ -567,12 +581,28 @@ fn parse_message(m: OriginalSyncRoomMessageEvent, shared: &Shared) -> Parsed {
         _ => (Kind::NonText, String::new()),
     };
     Parsed {
+        reply_to: ReplyTo {
+            event_id: m.event_id,
+            sender: m.sender.clone(),
+            thread: match m.content.relates_to {
+                Some(Relation::Thread(t)) => Some(t),
+                _ => None,
+            },
+        },
         sender: m.sender,
         ts: m.origin_server_ts,
         kind,
         body,
         mentions_me,
     }
+}
+
+/// The message a reply answers: the reply points at it (and stays in its thread), so in a busy
+/// room it is clear which question each answer is for.
+struct ReplyTo {
+    event_id: OwnedEventId,
+    sender: OwnedUserId,
+    thread: Option<Thread>,
 }
 
 /// Retries decryption while the room key may still be on its way (it often arrives a sync
@@ -595,14 +625,21 @@ async fn wait_for_key(
 /// Sends a reply as an `m.notice` (what bots send, so other bots do not answer it), rendered
 /// from Markdown with the Markdown kept as the plain-text body.
 ///
+/// With `reply_to`, it is a rich reply to that message (no fallback quote: the question is not
+/// copied into the answer) that mentions its sender.
+///
 /// Rate limits are waited out and network failures retried, with one transaction id for all
 /// attempts, so a retry after a lost response cannot post the answer twice.
-async fn send(room: &Room, markdown: &str) -> Result<(), HandleError> {
+async fn send(room: &Room, markdown: &str, reply_to: Option<&ReplyTo>) -> Result<(), HandleError> {
     let txn_id = TransactionId::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let content = RoomMessageEventContent::notice_markdown(markdown);
+        let mut content = RoomMessageEventContent::notice_markdown(markdown);
+        if let Some(r) = reply_to {
+            let metadata = ReplyMetadata::new(&r.event_id, &r.sender, r.thread.as_ref());
+            content = content.make_reply_to(metadata, ForwardThread::Yes, AddMentions::Yes);
+        }
         let error = match room.send(content).with_transaction_id(txn_id.clone()).await {
             Ok(_) => return Ok(()),
             Err(e) => e,
@@ -642,7 +679,7 @@ fn retry_after(e: &matrix_sdk::Error) -> Option<Duration> {
 /// Says what remains, redacts the bot's messages (and the user's where allowed), then leaves
 /// and forgets the room.
 async fn forget(shared: &Shared, room: &Room) -> Result<(), HandleError> {
-    send(room, &shared.set.messages.forget_done).await?;
+    send(room, &shared.set.messages.forget_done, None).await?;
     let can_redact_others = room
         .power_levels()
         .await

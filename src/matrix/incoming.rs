@@ -153,7 +153,7 @@ pub fn strip_reply_fallback(body: &str) -> &str {
 }
 
 /// Whether the message asks the bot to delete this conversation.
-pub fn is_forget_request(body: &str, forget_keyword: &str) -> bool {
+pub fn is_forget_request(body: &str) -> bool {
     let words: Vec<String> = body
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -176,7 +176,7 @@ pub fn is_forget_request(body: &str, forget_keyword: &str) -> bool {
         "delete conversation",
         "delete chat",
     ];
-    PHRASES.contains(&text.as_str()) || text == forget_keyword
+    PHRASES.contains(&text.as_str())
 }
 
 #[cfg(test)]
@@ -339,12 +339,9 @@ mod tests {
             "FORGET THIS CHAT",
         ] {
             let expected = yes != "please forget";
-            assert_eq!(is_forget_request(yes, "forget"), expected, "{yes}");
+            assert_eq!(is_forget_request(yes), expected, "{yes}");
         }
-        assert!(!is_forget_request("how do i forget my ex", "forget"));
-        assert!(!is_forget_request(
-            "can you delete pics from his phone",
-            "forget"
-        ));
+        assert!(!is_forget_request("how do i forget my ex"));
+        assert!(!is_forget_request("can you delete pics from his phone"));
     }
 }

@@ -18,11 +18,14 @@ use matrix_sdk::{
     config::SyncSettings,
     deserialized_responses::TimelineEventKind,
     ruma::{
-        OwnedRoomId, OwnedUserId, UserId,
+        OwnedEventId, OwnedRoomId, OwnedUserId, UserId,
         api::client::room::{Visibility, create_room::v3 as create_room},
         events::{
             AnySyncMessageLikeEvent, AnySyncTimelineEvent, InitialStateEvent, SyncMessageLikeEvent,
-            room::{encryption::RoomEncryptionEventContent, message::MessageType},
+            room::{
+                encryption::RoomEncryptionEventContent,
+                message::{MessageType, Relation},
+            },
         },
     },
 };
@@ -519,12 +522,14 @@ impl User {
         }
     }
 
-    /// Sends a text message.
-    pub async fn say(&self, room: &Room, text: &str) {
+    /// Sends a text message; returns its event id.
+    pub async fn say(&self, room: &Room, text: &str) -> OwnedEventId {
         use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
         room.send(RoomMessageEventContent::text_plain(text))
             .await
-            .expect("sent");
+            .expect("sent")
+            .response
+            .event_id
     }
 
     /// Collects messages from `from` in `room` until `count` have arrived or `wait` passes.
@@ -536,47 +541,85 @@ impl User {
         count: usize,
         wait: Duration,
     ) -> Vec<String> {
+        self.replies_from(room, from, wait, |got| got.len() >= count)
+            .await
+            .into_iter()
+            .map(|r| r.body)
+            .collect()
+    }
+
+    /// Collects messages from `from` in `room`, with the message each one replies to, until
+    /// `enough` says so or `wait` passes. Syncs long-poll, as a real client does.
+    pub async fn replies_from(
+        &self,
+        room: &Room,
+        from: &UserId,
+        wait: Duration,
+        enough: impl Fn(&[Reply]) -> bool,
+    ) -> Vec<Reply> {
         let deadline = Instant::now() + wait;
-        let mut bodies = Vec::new();
+        let mut replies = Vec::new();
         let mut filter = matrix_sdk::ruma::api::client::filter::FilterDefinition::default();
         filter.room.timeline.limit = Some(100u32.into());
         let filter =
             matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter::FilterDefinition(filter);
-        let mut settings = SyncSettings::new()
-            .timeout(Duration::from_millis(500))
-            .filter(filter);
-        while bodies.len() < count && Instant::now() < deadline {
+        let mut settings = SyncSettings::new().filter(filter);
+        while !enough(&replies) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            settings = settings.timeout(left.min(Duration::from_secs(10)));
             let response = self.client.sync_once(settings.clone()).await.expect("sync");
             settings = settings.token(response.next_batch.clone());
             let Some(update) = response.rooms.joined.get(room.room_id()) else {
                 continue;
             };
             for event in &update.timeline.events {
-                if let Some(body) = body_from(event, from) {
-                    bodies.push(body);
+                if let Some(reply) = reply_from(event, from) {
+                    replies.push(reply);
                 }
             }
         }
-        bodies
+        replies
     }
 }
 
-fn body_from(
+/// A message from the bot as the person sees it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub body: String,
+    /// The message it is a reply to, if any.
+    pub in_reply_to: Option<OwnedEventId>,
+}
+
+fn reply_from(
     event: &matrix_sdk::deserialized_responses::TimelineEvent,
     from: &UserId,
-) -> Option<String> {
+) -> Option<Reply> {
     if let TimelineEventKind::UnableToDecrypt { event, .. } = &event.kind {
         let sender: Option<OwnedUserId> = event.get_field("sender").ok().flatten();
-        return (sender.as_deref() == Some(from)).then(|| "<undecryptable>".to_owned());
+        return (sender.as_deref() == Some(from)).then(|| Reply {
+            body: "<undecryptable>".to_owned(),
+            in_reply_to: None,
+        });
     }
     match event.raw().deserialize().ok()? {
         AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
             SyncMessageLikeEvent::Original(m),
-        )) if m.sender == from => match m.content.msgtype {
-            MessageType::Notice(n) => Some(n.body),
-            MessageType::Text(t) => Some(t.body),
-            _ => Some("<other>".to_owned()),
-        },
+        )) if m.sender == from => {
+            let in_reply_to = match m.content.relates_to {
+                Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id),
+                Some(Relation::Thread(t)) => t.in_reply_to.map(|r| r.event_id),
+                _ => None,
+            };
+            let body = match m.content.msgtype {
+                MessageType::Notice(n) => n.body,
+                MessageType::Text(t) => t.body,
+                _ => "<other>".to_owned(),
+            };
+            Some(Reply { body, in_reply_to })
+        }
         _ => None,
     }
 }

@@ -17,8 +17,18 @@ const QUIET_WAIT: Duration = Duration::from_secs(8);
 
 /// A running bot and a user with an encrypted DM it has joined.
 async fn encrypted_dm() -> (&'static harness::Synapse, Bot, User, matrix_sdk::Room) {
+    encrypted_dm_with(&[]).await
+}
+
+/// The same, with the example config edited first (`from`, `to` pairs).
+async fn encrypted_dm_with(
+    edits: &[(&str, &str)],
+) -> (&'static harness::Synapse, Bot, User, matrix_sdk::Room) {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);
+    for (from, to) in edits {
+        bot.edit_config(from, to);
+    }
     bot.start(synapse);
     let user = User::new(synapse).await;
     let room = user.create_room(&[&bot.user_id], true, true).await;
@@ -198,30 +208,51 @@ async fn group_room_is_answered_only_when_addressed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn images_notices_edits_and_undecryptable_messages_get_the_right_reply() {
+async fn media_notices_edits_and_undecryptable_messages_get_the_right_reply() {
     use matrix_sdk::ruma::{
         OwnedMxcUri, TransactionId,
         api::client::message::send_message_event::v3 as send_event,
         events::{
             AnyMessageLikeEventContent,
-            room::message::{
-                ImageMessageEventContent, MessageType, ReplacementMetadata, RoomMessageEventContent,
+            room::{
+                ImageInfo,
+                message::{
+                    AudioMessageEventContent, FileMessageEventContent, ImageMessageEventContent,
+                    MessageType, ReplacementMetadata, RoomMessageEventContent,
+                },
             },
+            sticker::StickerEventContent,
         },
         serde::Raw,
     };
 
-    let (_, mut bot, user, room) = encrypted_dm().await;
+    // Seven messages in quick succession: more than the example config's burst of 5.
+    let (_, mut bot, user, room) = encrypted_dm_with(&[("burst = 5", "burst = 20")]).await;
     let set = response_set();
 
-    // An image: the text-only reply.
-    let image =
-        ImageMessageEventContent::plain("pic.jpg".into(), OwnedMxcUri::from("mxc://localhost/abc"));
+    // An image, a file, a voice message and a sticker: the text-only reply to each.
+    let mxc = || OwnedMxcUri::from("mxc://localhost/abc");
+    let image = ImageMessageEventContent::plain("pic.jpg".into(), mxc());
     room.send(RoomMessageEventContent::new(MessageType::Image(image)))
         .await
         .expect("sent");
-    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
-    assert_eq!(replies, vec![set.messages.non_text.clone()]);
+    let file = FileMessageEventContent::plain("notes.pdf".into(), mxc());
+    room.send(RoomMessageEventContent::new(MessageType::File(file)))
+        .await
+        .expect("sent");
+    let voice = AudioMessageEventContent::plain("voice message.ogg".into(), mxc());
+    room.send(RoomMessageEventContent::new(MessageType::Audio(voice)))
+        .await
+        .expect("sent");
+    room.send(StickerEventContent::new(
+        "a sticker".into(),
+        ImageInfo::new(),
+        mxc(),
+    ))
+    .await
+    .expect("sent");
+    let replies = user.messages_from(&room, &bot.user_id, 4, REPLY_WAIT).await;
+    assert_eq!(replies, vec![set.messages.non_text.clone(); 4]);
 
     // Another bot's notice and an edit: nothing. A question after them is the next reply.
     room.send(RoomMessageEventContent::notice_plain("I am another bot"))
@@ -512,17 +543,29 @@ async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
     let (_, mut bot, user, room) = encrypted_dm().await;
 
     // The example config allows a burst of 5.
+    let mut questions = Vec::new();
     for i in 0..9 {
-        user.say(&room, &format!("is sexting legal where i live? ({i})"))
-            .await;
+        questions.push(
+            user.say(&room, &format!("is sexting legal where i live? ({i})"))
+                .await,
+        );
     }
     let replies = user
-        .messages_from(&room, &bot.user_id, 10, Duration::from_secs(30))
+        .replies_from(&room, &bot.user_id, Duration::from_secs(30), |r| {
+            r.len() >= 10
+        })
         .await;
     let slow_down = &response_set().messages.slow_down;
-    let answers = replies.iter().filter(|r| is_answer_of(r, "legal")).count();
-    let notices = replies.iter().filter(|r| *r == slow_down).count();
+    let answers = replies
+        .iter()
+        .filter(|r| is_answer_of(&r.body, "legal"))
+        .count();
+    let notices = replies.iter().filter(|r| r.body == *slow_down).count();
     assert_eq!((answers, notices, replies.len()), (5, 1, 6), "{replies:#?}");
+    // Each reply points at its question: the first five answered, the sixth told to slow down.
+    let pointed: Vec<_> = replies.iter().map(|r| r.in_reply_to.clone()).collect();
+    let expected: Vec<_> = questions[..6].iter().cloned().map(Some).collect();
+    assert_eq!(pointed, expected);
     bot.stop();
 }
 
