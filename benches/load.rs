@@ -254,6 +254,16 @@ fn report(r: &Run) {
             .collect();
         println!("  RSS by messages sent: {}", list.join(", "));
     }
+    if let [(first_n, first), .., (last_n, _)] = r.rss_samples[..] {
+        let kbs = r.rss_samples.iter().map(|(_, kb)| *kb);
+        let (lo, hi) = (kbs.clone().min().unwrap_or(0), kbs.max().unwrap_or(0));
+        let pct = |kb: u64| (kb as f64 / first.max(1) as f64 - 1.0) * 100.0;
+        println!(
+            "  RSS from message {first_n} to {last_n}: {:+.1} % to {:+.1} % of the value at {first_n} (target within ±10 %)",
+            pct(lo),
+            pct(hi)
+        );
+    }
 }
 
 fn main() {

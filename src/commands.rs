@@ -178,7 +178,8 @@ pub fn ask(
 ) -> anyhow::Result<ExitCode> {
     let (set, matcher, instance) = load_set(args)?;
     let composer = Composer::new(&set, &instance);
-    let answer_one = |text: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+    // From stdin, one line per message: the answer's line breaks are escaped.
+    let answer_one = |text: &str, one_line: bool, out: &mut dyn Write| -> anyhow::Result<()> {
         if explain {
             let explanation = matcher.explain(text);
             if json {
@@ -196,6 +197,8 @@ pub fn ask(
                 "{}",
                 serde_json::to_string(&json_answer(&outcome, &reply))?
             )?;
+        } else if one_line {
+            writeln!(out, "{}", reply.replace('\\', "\\\\").replace('\n', "\\n"))?;
         } else {
             writeln!(out, "{reply}")?;
         }
@@ -204,17 +207,11 @@ pub fn ask(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match question {
-        Some(q) => answer_one(&q, &mut out)?,
+        Some(q) => answer_one(&q, false, &mut out)?,
         None => {
             for line in std::io::stdin().lock().lines() {
                 let line = line.context("cannot read stdin")?;
-                if json || explain {
-                    answer_one(&line, &mut out)?;
-                } else {
-                    // One line per message: the answer's line breaks are escaped.
-                    let reply = composer.compose(&matcher.classify(&line));
-                    writeln!(out, "{}", reply.replace('\\', "\\\\").replace('\n', "\\n"))?;
-                }
+                answer_one(&line, true, &mut out)?;
             }
         }
     }

@@ -2,8 +2,9 @@
 //!
 //! A sender may send `burst` messages at once, then `per_minute` more each minute. Over the
 //! limit, the first refused message gets one polite notice; the rest of that window is dropped
-//! silently, so a flood cannot make the bot flood back. Time is passed in, so tests need no
-//! clock.
+//! silently, so a flood cannot make the bot flood back. One urgent message (a crisis, a threat)
+//! still gets through over the limit, once until the sender's tokens refill: a person in danger
+//! who typed in bursts is not left unanswered. Time is passed in, so tests need no clock.
 
 use std::{
     collections::HashMap,
@@ -29,6 +30,8 @@ struct Bucket {
     tokens: f64,
     updated: Instant,
     notified: bool,
+    /// An urgent message was let through over the limit in this window.
+    urgent_passed: bool,
 }
 
 /// Token buckets keyed by sender.
@@ -47,14 +50,16 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
         }
     }
 
-    /// Takes a token for `sender` at `now`.
-    pub fn check(&mut self, sender: &K, now: Instant) -> Verdict {
+    /// Takes a token for `sender` at `now`. Over the limit, an `urgent` message is still
+    /// allowed, once per window.
+    pub fn check(&mut self, sender: &K, now: Instant, urgent: bool) -> Verdict {
         let burst = f64::from(self.limit.burst);
         let per_second = f64::from(self.limit.per_minute) / 60.0;
         let bucket = self.buckets.entry(sender.clone()).or_insert(Bucket {
             tokens: burst,
             updated: now,
             notified: false,
+            urgent_passed: false,
         });
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * per_second).min(burst);
@@ -62,6 +67,10 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             bucket.notified = false;
+            bucket.urgent_passed = false;
+            Verdict::Allow
+        } else if urgent && !bucket.urgent_passed {
+            bucket.urgent_passed = true;
             Verdict::Allow
         } else if bucket.notified {
             Verdict::Drop
@@ -104,7 +113,7 @@ mod tests {
     fn burst_then_one_notice_then_silence() {
         let mut l = Limiter::new(LIMIT);
         let t = Instant::now();
-        let verdicts: Vec<_> = (0..6).map(|_| l.check(&"alice", t)).collect();
+        let verdicts: Vec<_> = (0..6).map(|_| l.check(&"alice", t, false)).collect();
         use Verdict::*;
         assert_eq!(verdicts, [Allow, Allow, Allow, Notify, Drop, Drop]);
     }
@@ -114,16 +123,34 @@ mod tests {
         let mut l = Limiter::new(LIMIT);
         let t = Instant::now();
         for _ in 0..4 {
-            l.check(&"alice", t);
+            l.check(&"alice", t, false);
         }
         assert_eq!(
-            l.check(&"alice", t + Duration::from_secs(10)),
+            l.check(&"alice", t + Duration::from_secs(10), false),
             Verdict::Allow
         );
         assert_eq!(
-            l.check(&"alice", t + Duration::from_secs(10)),
+            l.check(&"alice", t + Duration::from_secs(10), false),
             Verdict::Notify
         );
+    }
+
+    #[test]
+    fn one_urgent_message_passes_the_limit_per_window() {
+        let mut l = Limiter::new(LIMIT);
+        let t = Instant::now();
+        for _ in 0..4 {
+            l.check(&"alice", t, false);
+        }
+        use Verdict::*;
+        assert_eq!(l.check(&"alice", t, true), Allow, "the first urgent one");
+        assert_eq!(l.check(&"alice", t, true), Drop, "not a second");
+        assert_eq!(l.check(&"alice", t, false), Drop);
+        // Once a token has refilled and been used, the next window allows one again.
+        let later = t + Duration::from_secs(10);
+        assert_eq!(l.check(&"alice", later, false), Allow);
+        assert_eq!(l.check(&"alice", later, true), Allow);
+        assert_eq!(l.check(&"alice", later, true), Notify);
     }
 
     #[test]
@@ -131,16 +158,16 @@ mod tests {
         let mut l = Limiter::new(LIMIT);
         let t = Instant::now();
         for _ in 0..5 {
-            l.check(&"alice", t);
+            l.check(&"alice", t, false);
         }
-        assert_eq!(l.check(&"bob", t), Verdict::Allow);
+        assert_eq!(l.check(&"bob", t, false), Verdict::Allow);
     }
 
     #[test]
     fn prune_forgets_idle_senders() {
         let mut l = Limiter::new(LIMIT);
         let t = Instant::now();
-        l.check(&"alice", t);
+        l.check(&"alice", t, false);
         l.prune(t + Duration::from_secs(31));
         assert!(l.is_empty());
     }

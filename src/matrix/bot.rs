@@ -49,7 +49,7 @@ use super::{
 use crate::{
     config::{Config, Secrets},
     flood::{Limiter, Verdict},
-    matcher::{Matcher, Outcome},
+    matcher::{Matcher, Outcome, URGENCY},
     reply::{Composer, Instance},
     responses::ResponseSet,
 };
@@ -463,10 +463,29 @@ async fn on_event(
         send(room, &shared.set.messages.not_encrypted, None).await?;
         return Ok("notice-unencrypted");
     }
+    // A question is read before the flood limit, so that an urgent one (or a request to forget)
+    // still gets through once when the sender is over it.
+    let request = (action == Action::Answer).then(|| {
+        let question = incoming::strip_address(
+            incoming::strip_reply_fallback(&parsed.body),
+            shared.me.as_str(),
+            &shared.config.rooms.names,
+        );
+        if incoming::is_forget_request(&question) {
+            Request::Forget
+        } else {
+            Request::Question(shared.matcher.classify(&question))
+        }
+    });
+    let urgent = match &request {
+        Some(Request::Forget) => true,
+        Some(Request::Question(Outcome::Topic { id, .. })) => URGENCY.contains(&id.as_str()),
+        _ => false,
+    };
     let verdict = shared
         .limiter
         .lock()
-        .map(|mut l| l.check(&parsed.sender, Instant::now()))
+        .map(|mut l| l.check(&parsed.sender, Instant::now(), urgent))
         .unwrap_or(Verdict::Allow);
     match verdict {
         Verdict::Allow => {}
@@ -476,19 +495,12 @@ async fn on_event(
         }
         Verdict::Drop => return Ok("rate-limited-silent"),
     }
-    match action {
-        Action::Answer => {
-            let question = incoming::strip_address(
-                incoming::strip_reply_fallback(&parsed.body),
-                shared.me.as_str(),
-                &shared.config.rooms.names,
-            );
-            let question = question.as_str();
-            if incoming::is_forget_request(question) {
-                forget(shared, room).await?;
-                return Ok("forgotten");
-            }
-            let outcome = shared.matcher.classify(question);
+    match (action, request) {
+        (_, Some(Request::Forget)) => {
+            forget(shared, room).await?;
+            Ok("forgotten")
+        }
+        (_, Some(Request::Question(outcome))) => {
             let reply = Composer::new(&shared.set, &shared.instance).compose(&outcome);
             send(room, &reply, Some(&parsed.reply_to)).await?;
             Ok(match outcome {
@@ -498,11 +510,11 @@ async fn on_event(
                 Outcome::TooLong => "answered-too-long",
             })
         }
-        Action::NonTextReply => {
+        (Action::NonTextReply, None) => {
             send(room, &shared.set.messages.non_text, Some(&parsed.reply_to)).await?;
             Ok("non-text")
         }
-        Action::UndecryptableReply => {
+        (Action::UndecryptableReply, None) => {
             send(
                 room,
                 &shared.set.messages.undecryptable,
@@ -511,8 +523,14 @@ async fn on_event(
             .await?;
             Ok("undecryptable")
         }
-        Action::NoticeUnencrypted | Action::Ignore => Ok("ignored"),
+        _ => Ok("ignored"),
     }
+}
+
+/// What a text message asks for.
+enum Request {
+    Forget,
+    Question(Outcome),
 }
 
 /// The parts of a message event the decision needs. `body` is conversation content: it is

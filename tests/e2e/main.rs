@@ -150,19 +150,36 @@ async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
 async fn unencrypted_room_gets_the_notice_once_not_an_answer() {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);
+    // This run also covers JSON logs: one JSON object per line, and no content in them.
+    bot.edit_config("log_format = \"text\"", "log_format = \"json\"");
     bot.start(synapse);
     let user = User::new(synapse).await;
     let room = user.create_room(&[&bot.user_id], false, true).await;
     user.wait_joined(&room, &bot.user_id).await;
 
-    user.say(&room, "my ex is threatening to share my pics")
-        .await;
+    let canary = "canary-json-5d1e";
+    user.say(
+        &room,
+        &format!("my ex is threatening to share my pics {canary}"),
+    )
+    .await;
     let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
     assert_eq!(replies, vec![response_set().messages.not_encrypted.clone()]);
     user.say(&room, "hello?").await;
     let more = user.messages_from(&room, &bot.user_id, 1, QUIET_WAIT).await;
     assert!(more.is_empty(), "the notice is said once: {more:#?}");
     bot.stop();
+
+    let log = bot.all_logs();
+    assert!(!log.contains(canary), "the canary reached the JSON log");
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 3, "too few log lines: {log}");
+    for line in lines {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(value["level"].is_string(), "no level: {line}");
+    }
+    assert!(log.contains("notice-unencrypted"), "outcome logged: {log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -542,7 +559,8 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
 async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
     let (_, mut bot, user, room) = encrypted_dm().await;
 
-    // The example config allows a burst of 5.
+    // The example config allows a burst of 5. Then, still over the limit, the same urgent
+    // message twice: the first is answered anyway, the second is not.
     let mut questions = Vec::new();
     for i in 0..9 {
         questions.push(
@@ -550,21 +568,33 @@ async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
                 .await,
         );
     }
+    let urgent = "i don't want to be alive anymore";
+    questions.push(user.say(&room, urgent).await);
+    questions.push(user.say(&room, urgent).await);
     let replies = user
         .replies_from(&room, &bot.user_id, Duration::from_secs(30), |r| {
-            r.len() >= 10
+            r.len() >= 8
         })
         .await;
     let slow_down = &response_set().messages.slow_down;
-    let answers = replies
-        .iter()
-        .filter(|r| is_answer_of(&r.body, "legal"))
-        .count();
-    let notices = replies.iter().filter(|r| r.body == *slow_down).count();
-    assert_eq!((answers, notices, replies.len()), (5, 1, 6), "{replies:#?}");
-    // Each reply points at its question: the first five answered, the sixth told to slow down.
+    let count = |f: &dyn Fn(&str) -> bool| replies.iter().filter(|r| f(&r.body)).count();
+    let answers = count(&|b| is_answer_of(b, "legal"));
+    let notices = count(&|b| b == slow_down);
+    let crisis = count(&|b| is_answer_of(b, "crisis"));
+    assert_eq!(
+        (answers, notices, crisis, replies.len()),
+        (5, 1, 1, 7),
+        "{replies:#?}"
+    );
+    // Each reply points at its message: the first five answered, the sixth told to slow down,
+    // the first urgent one answered.
     let pointed: Vec<_> = replies.iter().map(|r| r.in_reply_to.clone()).collect();
-    let expected: Vec<_> = questions[..6].iter().cloned().map(Some).collect();
+    let expected: Vec<_> = questions[..6]
+        .iter()
+        .chain(&questions[9..10])
+        .cloned()
+        .map(Some)
+        .collect();
     assert_eq!(pointed, expected);
     bot.stop();
 }

@@ -1,0 +1,149 @@
+//! The offline commands as a newcomer runs them: the real binary, the repo's response set, no
+//! homeserver.
+
+use std::{
+    io::Write,
+    path::Path,
+    process::{Command, Output, Stdio},
+};
+
+use confidant::responses::{self, ResponseSet};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn set() -> ResponseSet {
+    responses::load(&repo().join("responses"), None).expect("the repo's set loads")
+}
+
+/// Runs `confidant args…` in the repo folder with `stdin` as its input.
+fn confidant(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_confidant"))
+        .args(args)
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("confidant starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("confidant ends")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn ask_prints_the_curated_answer() {
+    let out = confidant(
+        &[
+            "ask",
+            "someone says they will post my nudes unless i pay them",
+        ],
+        "",
+    );
+    assert!(out.status.success());
+    let answer = set()
+        .get("sextortion")
+        .expect("topic")
+        .answer
+        .trim()
+        .to_owned();
+    assert!(stdout(&out).starts_with(&answer), "{}", stdout(&out));
+}
+
+#[test]
+fn ask_answers_each_stdin_line_on_one_line() {
+    let out = confidant(
+        &["ask"],
+        "how do we sext more safely\nhello\ni sent a pic to the wrong chat\n",
+    );
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let first = set()
+        .get("safer-sexting")
+        .expect("topic")
+        .answer
+        .trim()
+        .to_owned();
+    assert!(
+        lines[0].starts_with(&first.replace('\n', "\\n")),
+        "{}",
+        lines[0]
+    );
+    assert!(lines.iter().all(|l| l.contains("\\n")), "breaks escaped");
+}
+
+#[test]
+fn ask_json_names_the_topic_and_outcome() {
+    let out = confidant(&["ask", "--json"], "my partner reads all my messages\n");
+    assert!(out.status.success());
+    let value: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("JSON");
+    assert_eq!(value["outcome"], "topic");
+    assert!(value["topic"].is_string());
+    assert!(value["answer"].as_str().is_some_and(|a| !a.is_empty()));
+}
+
+#[test]
+fn chat_greets_then_answers_until_an_empty_line() {
+    let out = confidant(
+        &["chat"],
+        "is it legal to sext between adults\n\nnot read\n",
+    );
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let set = set();
+    let greeting = set.get("greeting").expect("topic").answer.trim();
+    let legal = set.get("legal").expect("topic").answer.trim();
+    assert!(text.starts_with(greeting), "{text}");
+    assert!(text.contains(&format!("confidant>\n{legal}")), "{text}");
+    assert_eq!(
+        text.matches("confidant>").count(),
+        1,
+        "stops at the empty line"
+    );
+}
+
+#[test]
+fn check_passes_on_the_repo_set_and_names_a_broken_field() {
+    let ok = confidant(&["check"], "");
+    assert!(ok.status.success(), "{}", stdout(&ok));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(repo().join("responses")).expect("responses") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    let legal = dir.path().join("legal.toml");
+    let text = std::fs::read_to_string(&legal).expect("legal.toml");
+    let broken = text.replacen("keyword = \"", "keyword = \"two words ", 1);
+    assert_ne!(text, broken, "legal.toml has a keyword line");
+    std::fs::write(&legal, broken).expect("written");
+    let bad = confidant(
+        &["check", "--responses", dir.path().to_str().expect("utf-8")],
+        "",
+    );
+    assert!(!bad.status.success());
+    let report = stdout(&bad) + String::from_utf8_lossy(&bad.stderr).as_ref();
+    assert!(
+        report.contains("legal.toml") && report.contains("keyword"),
+        "{report}"
+    );
+}
+
+#[test]
+fn an_unknown_region_is_named() {
+    let out = confidant(&["ask", "--region", "mars", "hello"], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown region \"mars\""), "{err}");
+}
