@@ -183,6 +183,43 @@ for name in sys.argv[4:]:
             .collect()
     }
 
+    /// Sets a homeserver-side message rate limit for one user (Synapse's admin API, through a
+    /// fresh admin account), so its sends get `M_LIMIT_EXCEEDED`. Returns the limit Synapse
+    /// reports back.
+    pub fn throttle(&self, user: &UserId, per_second: u32, burst: u32) -> String {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let admin = format!("admin{}x{n}", std::process::id());
+        let script = r#"
+import hmac, hashlib, json, sys, urllib.parse, urllib.request
+url, secret, password, name, user, per_second, burst = sys.argv[1:8]
+nonce = json.load(urllib.request.urlopen(url + "/_synapse/admin/v1/register"))["nonce"]
+mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
+mac.update(b"\x00".join([nonce.encode(), name.encode(), password.encode(), b"admin"]))
+body = json.dumps({"nonce": nonce, "username": name, "password": password, "admin": True, "mac": mac.hexdigest()}).encode()
+req = urllib.request.Request(url + "/_synapse/admin/v1/register", data=body, headers={"Content-Type": "application/json"})
+token = json.load(urllib.request.urlopen(req))["access_token"]
+auth = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+path = url + "/_synapse/admin/v1/users/" + urllib.parse.quote(user) + "/override_ratelimit"
+limit = json.dumps({"messages_per_second": int(per_second), "burst_count": int(burst)}).encode()
+urllib.request.urlopen(urllib.request.Request(path, data=limit, headers=auth, method="POST")).read()
+print(urllib.request.urlopen(urllib.request.Request(path, headers=auth)).read().decode())
+"#;
+        let out = Command::new(venv().join("bin/python"))
+            .arg("-c")
+            .arg(script)
+            .args([self.url.as_str(), SHARED_SECRET, PASSWORD, &admin])
+            .arg(user.as_str())
+            .args([per_second.to_string(), burst.to_string()])
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "setting the rate limit failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// Registers a fresh user with a unique name and returns its id.
     pub fn register(&self, prefix: &str) -> OwnedUserId {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);

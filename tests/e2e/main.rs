@@ -600,6 +600,40 @@ async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_homeservers_rate_limit_is_waited_out_and_nothing_dropped() {
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    // The bot may send one message a second, so back-to-back answers get M_LIMIT_EXCEEDED.
+    let limit = synapse.throttle(&bot.user_id, 1, 1);
+    let limit: serde_json::Value = serde_json::from_str(&limit).expect("JSON");
+    assert_eq!(limit["messages_per_second"], 1, "{limit}");
+
+    let mut questions = Vec::new();
+    for i in 0..4 {
+        questions.push(
+            user.say(&room, &format!("how do i turn off photo backups ({i})"))
+                .await,
+        );
+    }
+    let replies = user
+        .replies_from(&room, &bot.user_id, REPLY_WAIT, |r| r.len() >= 4)
+        .await;
+    let late = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(late.is_empty(), "a second answer: {late:#?}");
+    let pointed: Vec<_> = replies.iter().map(|r| r.in_reply_to.clone()).collect();
+    let expected: Vec<_> = questions.iter().cloned().map(Some).collect();
+    assert_eq!(pointed, expected, "each answered once, in order");
+    assert!(
+        replies
+            .iter()
+            .all(|r| is_answer_of(&r.body, "cloud-backups")),
+        "{replies:#?}"
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_and_odd_input_gets_a_clear_reply_and_never_an_echo() {
     use matrix_sdk::ruma::events::{
         reaction::ReactionEventContent, relation::Annotation,
