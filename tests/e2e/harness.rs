@@ -165,18 +165,9 @@ for name in sys.argv[4:]:
     req = urllib.request.Request(url + "/_synapse/admin/v1/register", data=body, headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req).read()
 "#;
-        let out = Command::new(venv().join("bin/python"))
-            .arg("-c")
-            .arg(script)
-            .args([self.url.as_str(), SHARED_SECRET, PASSWORD])
-            .args(&names)
-            .output()
-            .expect("python runs");
-        assert!(
-            out.status.success(),
-            "registering failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut args = vec![self.url.as_str(), SHARED_SECRET, PASSWORD];
+        args.extend(names.iter().map(String::as_str));
+        python("registering", script, &args);
         names
             .iter()
             .map(|n| UserId::parse(format!("@{n}:localhost")).expect("valid user id"))
@@ -204,20 +195,17 @@ limit = json.dumps({"messages_per_second": int(per_second), "burst_count": int(b
 urllib.request.urlopen(urllib.request.Request(path, data=limit, headers=auth, method="POST")).read()
 print(urllib.request.urlopen(urllib.request.Request(path, headers=auth)).read().decode())
 "#;
-        let out = Command::new(venv().join("bin/python"))
-            .arg("-c")
-            .arg(script)
-            .args([self.url.as_str(), SHARED_SECRET, PASSWORD, &admin])
-            .arg(user.as_str())
-            .args([per_second.to_string(), burst.to_string()])
-            .output()
-            .expect("python runs");
-        assert!(
-            out.status.success(),
-            "setting the rate limit failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        let (per_second, burst) = (per_second.to_string(), burst.to_string());
+        let args = [
+            self.url.as_str(),
+            SHARED_SECRET,
+            PASSWORD,
+            &admin,
+            user.as_str(),
+            &per_second,
+            &burst,
+        ];
+        python("setting the rate limit", script, &args)
     }
 
     /// Registers a fresh user with a unique name and returns its id.
@@ -244,6 +232,23 @@ print(urllib.request.urlopen(urllib.request.Request(path, headers=auth)).read().
         );
         UserId::parse(format!("@{local}:localhost")).expect("valid user id")
     }
+}
+
+/// Runs a Python script with the venv's interpreter (it talks to Synapse's admin API); returns
+/// what it printed, or fails the test naming `what`.
+fn python(what: &str, script: &str, args: &[&str]) -> String {
+    let out = Command::new(venv().join("bin/python"))
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 fn free_port() -> u16 {
