@@ -701,6 +701,26 @@ impl Matcher {
             .take(2)
             .map(|s| s.0)
             .collect();
+        // Never "did you mean" to someone who may be in danger: an urgent candidate with cue
+        // evidence of its own is answered (the others are offered after it).
+        let urgent_candidate = scored
+            .iter()
+            .filter(|s| s.0 == best.0 || close.contains(&s.0))
+            .filter(|s| self.topics[s.0].urgency.is_some() && s.1 > 0.0)
+            .map(|s| s.0)
+            .min_by_key(|&t| (rank_of(t), t));
+        if let (false, Some(urgent)) = (close.is_empty(), urgent_candidate) {
+            note(&mut explain, || {
+                format!(
+                    "close call with an urgent topic: {} wins",
+                    self.topics[urgent].id
+                )
+            });
+            return Outcome::Topic {
+                id: self.topics[urgent].id.clone(),
+                also: also_for(urgent),
+            };
+        }
         if !close.is_empty() {
             note(&mut explain, || {
                 format!(

@@ -588,7 +588,7 @@ bf = "partner"
 [words]
 stopwords = ["the", "a"]
 negators = ["not"]
-domain = ["zebra", "giraffe"]
+domain = ["zebra", "giraffe", "okapi"]
 [rules]
 minor_min_age = 8
 minor_max_age = 17
@@ -606,6 +606,10 @@ strong = ["zebra"]
 strong = ["zebra"]
 [topics.legal]
 strong = ["giraffe"]
+[topics.crisis]
+strong = ["okapi"]
+[topics.getting-help]
+strong = ["okapi"]
 "#;
 
 fn mini_topics() -> Vec<TopicProfile> {
@@ -624,6 +628,8 @@ fn mini_topics() -> Vec<TopicProfile> {
             &["long necked giraffe laws", "giraffe rules in the savanna"],
         ),
         t("out-of-scope", 4, &["weather report for tomorrow"]),
+        t("crisis", 5, &["a dark night alone"]),
+        t("getting-help", 6, &["a dark night alone"]),
     ]
 }
 
@@ -642,6 +648,14 @@ fn close_candidates_are_ambiguous() {
         other => panic!("{other:?}"),
     }
     assert_eq!(m.classify("giraffe").topic(), Some("legal"));
+    // A close call that includes an urgent topic is answered with it, never asked about.
+    match m.classify("okapi") {
+        Outcome::Topic { id, also } => {
+            assert_eq!(id, "crisis");
+            assert_eq!(also, ["getting-help"]);
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
