@@ -144,6 +144,18 @@ fn urgency_order_and_also_lists() {
     }
 }
 
+/// Each `(topic, message)` is answered with that topic.
+fn assert_topics(m: &Matcher, cases: &[(&str, &str)]) {
+    for (want, text) in cases {
+        assert_eq!(
+            m.classify(text).topic(),
+            Some(*want),
+            "{text}: {}",
+            m.explain(text)
+        );
+    }
+}
+
 #[test]
 fn danger_said_indirectly_is_still_urgent() {
     let m = real_matcher();
@@ -187,14 +199,7 @@ fn danger_said_indirectly_is_still_urgent() {
             "i paid once and now he's asking for more money",
         ),
     ];
-    for (want, text) in cases {
-        assert_eq!(
-            m.classify(text).topic(),
-            Some(*want),
-            "{text}: {}",
-            m.explain(text)
-        );
-    }
+    assert_topics(&m, cases);
 }
 
 #[test]
@@ -210,14 +215,7 @@ fn idioms_with_scary_words_get_their_real_topic() {
             "i'm dying to know if snapchat tells people about screenshots",
         ),
     ];
-    for (want, text) in cases {
-        assert_eq!(
-            m.classify(text).topic(),
-            Some(*want),
-            "{text}: {}",
-            m.explain(text)
-        );
-    }
+    assert_topics(&m, cases);
 }
 
 #[test]
