@@ -147,3 +147,17 @@ fn an_unknown_region_is_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown region \"mars\""), "{err}");
 }
+
+#[test]
+fn the_out_of_scope_answer_points_to_crisis_help_by_its_keyword() {
+    let set = set();
+    let crisis = set.get("crisis").expect("topic");
+    let out = confidant(&["ask", "qwpoeiruty zmxncbv"], "");
+    assert!(
+        stdout(&out).contains(&format!("type **{}**", crisis.keyword)),
+        "{}",
+        stdout(&out)
+    );
+    let picked = confidant(&["ask", &crisis.keyword], "");
+    assert!(stdout(&picked).starts_with(crisis.answer.trim()));
+}
