@@ -97,6 +97,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Whether the answer is one of the urgency-ordered topics (crisis, sextortion …).
+    pub fn is_urgent(&self) -> bool {
+        matches!(self, Outcome::Topic { id, .. } if URGENCY.contains(&id.as_str()))
+    }
+
     /// The answered topic id: the topic or menu pick, `out-of-scope` for [`Outcome::OutOfScope`],
     /// `None` when the bot has to ask back (ambiguous) or refuse (too long).
     pub fn topic(&self) -> Option<&str> {

@@ -49,7 +49,7 @@ use super::{
 use crate::{
     config::{Config, Secrets},
     flood::{Limiter, Verdict},
-    matcher::{Matcher, Outcome, URGENCY},
+    matcher::{Matcher, Outcome},
     reply::{Composer, Instance},
     responses::ResponseSet,
 };
@@ -412,11 +412,8 @@ async fn on_event(
     };
     let parsed = match kind {
         Some(utd) => Parsed {
-            reply_to: ReplyTo {
-                event_id: utd.event_id,
-                sender: utd.sender.clone(),
-                thread: None,
-            },
+            event_id: utd.event_id,
+            thread: None,
             sender: utd.sender,
             ts: utd.origin_server_ts,
             kind: Kind::Undecryptable,
@@ -479,7 +476,7 @@ async fn on_event(
     });
     let urgent = match &request {
         Some(Request::Forget) => true,
-        Some(Request::Question(Outcome::Topic { id, .. })) => URGENCY.contains(&id.as_str()),
+        Some(Request::Question(outcome)) => outcome.is_urgent(),
         _ => false,
     };
     let verdict = shared
@@ -490,7 +487,12 @@ async fn on_event(
     match verdict {
         Verdict::Allow => {}
         Verdict::Notify => {
-            send(room, &shared.set.messages.slow_down, Some(&parsed.reply_to)).await?;
+            send(
+                room,
+                &shared.set.messages.slow_down,
+                Some(parsed.reply_metadata()),
+            )
+            .await?;
             return Ok("rate-limited");
         }
         Verdict::Drop => return Ok("rate-limited-silent"),
@@ -502,7 +504,7 @@ async fn on_event(
         }
         (_, Some(Request::Question(outcome))) => {
             let reply = Composer::new(&shared.set, &shared.instance).compose(&outcome);
-            send(room, &reply, Some(&parsed.reply_to)).await?;
+            send(room, &reply, Some(parsed.reply_metadata())).await?;
             Ok(match outcome {
                 Outcome::Topic { .. } | Outcome::MenuPick { .. } => "answered",
                 Outcome::Ambiguous { .. } => "answered-ambiguous",
@@ -511,14 +513,19 @@ async fn on_event(
             })
         }
         (Action::NonTextReply, None) => {
-            send(room, &shared.set.messages.non_text, Some(&parsed.reply_to)).await?;
+            send(
+                room,
+                &shared.set.messages.non_text,
+                Some(parsed.reply_metadata()),
+            )
+            .await?;
             Ok("non-text")
         }
         (Action::UndecryptableReply, None) => {
             send(
                 room,
                 &shared.set.messages.undecryptable,
-                Some(&parsed.reply_to),
+                Some(parsed.reply_metadata()),
             )
             .await?;
             Ok("undecryptable")
@@ -536,7 +543,10 @@ enum Request {
 /// The parts of a message event the decision needs. `body` is conversation content: it is
 /// matched and dropped, never logged or stored.
 struct Parsed {
-    reply_to: ReplyTo,
+    /// The message itself, which the reply points at (and whose thread it stays in), so in a
+    /// busy room it is clear which question each answer is for.
+    event_id: OwnedEventId,
+    thread: Option<Thread>,
     sender: OwnedUserId,
     ts: MilliSecondsSinceUnixEpoch,
     kind: Kind,
@@ -556,11 +566,8 @@ async fn parse(event: &TimelineEvent, shared: &Shared, client: &Client) -> Optio
         AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Sticker(
             SyncMessageLikeEvent::Original(s),
         )) => Some(Parsed {
-            reply_to: ReplyTo {
-                event_id: s.event_id,
-                sender: s.sender.clone(),
-                thread: None,
-            },
+            event_id: s.event_id,
+            thread: None,
             sender: s.sender,
             ts: s.origin_server_ts,
             kind: Kind::NonText,
@@ -599,13 +606,10 @@ fn parse_message(m: OriginalSyncRoomMessageEvent, shared: &Shared) -> Parsed {
         _ => (Kind::NonText, String::new()),
     };
     Parsed {
-        reply_to: ReplyTo {
-            event_id: m.event_id,
-            sender: m.sender.clone(),
-            thread: match m.content.relates_to {
-                Some(Relation::Thread(t)) => Some(t),
-                _ => None,
-            },
+        event_id: m.event_id,
+        thread: match m.content.relates_to {
+            Some(Relation::Thread(t)) => Some(t),
+            _ => None,
         },
         sender: m.sender,
         ts: m.origin_server_ts,
@@ -615,12 +619,11 @@ fn parse_message(m: OriginalSyncRoomMessageEvent, shared: &Shared) -> Parsed {
     }
 }
 
-/// The message a reply answers: the reply points at it (and stays in its thread), so in a busy
-/// room it is clear which question each answer is for.
-struct ReplyTo {
-    event_id: OwnedEventId,
-    sender: OwnedUserId,
-    thread: Option<Thread>,
+impl Parsed {
+    /// What a reply to this message needs.
+    fn reply_metadata(&self) -> ReplyMetadata<'_> {
+        ReplyMetadata::new(&self.event_id, &self.sender, self.thread.as_ref())
+    }
 }
 
 /// Retries decryption while the room key may still be on its way (it often arrives a sync
@@ -648,17 +651,24 @@ async fn wait_for_key(
 ///
 /// Rate limits are waited out and network failures retried, with one transaction id for all
 /// attempts, so a retry after a lost response cannot post the answer twice.
-async fn send(room: &Room, markdown: &str, reply_to: Option<&ReplyTo>) -> Result<(), HandleError> {
+async fn send(
+    room: &Room,
+    markdown: &str,
+    reply_to: Option<ReplyMetadata<'_>>,
+) -> Result<(), HandleError> {
+    let mut content = RoomMessageEventContent::notice_markdown(markdown);
+    if let Some(metadata) = reply_to {
+        content = content.make_reply_to(metadata, ForwardThread::Yes, AddMentions::Yes);
+    }
     let txn_id = TransactionId::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut content = RoomMessageEventContent::notice_markdown(markdown);
-        if let Some(r) = reply_to {
-            let metadata = ReplyMetadata::new(&r.event_id, &r.sender, r.thread.as_ref());
-            content = content.make_reply_to(metadata, ForwardThread::Yes, AddMentions::Yes);
-        }
-        let error = match room.send(content).with_transaction_id(txn_id.clone()).await {
+        let error = match room
+            .send(content.clone())
+            .with_transaction_id(txn_id.clone())
+            .await
+        {
             Ok(_) => return Ok(()),
             Err(e) => e,
         };
