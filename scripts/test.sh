@@ -10,3 +10,10 @@ cargo clippy --all-targets --locked -- -D warnings
 # Plain `cargo test`, not --all-targets: that would also run the load benchmark (minutes; run it
 # with `cargo bench --bench load`).
 cargo test --locked
+# The README's first commands exactly as a newcomer types them (tests/cli.rs runs every line of
+# its "Try it" block through the built binary; this checks that `cargo run` itself picks the bot).
+chat=$(printf 'hi\n\n' | cargo run -q --locked -- chat)
+grep -q 'confidant>' <<<"$chat" || { echo "README: \`cargo run -- chat\` gave no answer" >&2; exit 1; }
+asked=$(cargo run -q --locked -- ask --json "is wa encrypted")
+grep -q '"topic"' <<<"$asked" || { echo "README: \`cargo run -- ask --json\` gave no topic" >&2; exit 1; }
+echo "README commands: ok"

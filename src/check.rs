@@ -8,7 +8,9 @@
 use std::path::Path;
 
 use crate::{
-    matcher::{Matcher, MatcherData, TopicProfile},
+    corpus::{Batch, training_samples},
+    matcher::learned::train::fingerprint,
+    matcher::{LearnedModel, Matcher, MatcherData, MatcherError, TopicProfile},
     responses::{self, Issue, MATCHER_FILE, ResponseError, ResponseSet},
 };
 
@@ -63,10 +65,31 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
     issues
 }
 
-/// Builds the matcher from a loaded set.
-pub fn build_matcher(set: &ResponseSet) -> Result<Matcher, crate::matcher::MatcherError> {
+/// Builds the matcher from a loaded set, with its learned model when the set has one.
+pub fn build_matcher(set: &ResponseSet) -> Result<Matcher, MatcherError> {
     let data = MatcherData::parse(&set.matcher_toml)?;
-    Matcher::new(&profiles(set), &data)
+    let matcher = Matcher::new(&profiles(set), &data)?;
+    match &set.model_text {
+        Some(text) => {
+            let model =
+                LearnedModel::parse(text).map_err(|e| MatcherError::Model(e.to_string()))?;
+            matcher.with_model(model)
+        }
+        None => Ok(matcher),
+    }
+}
+
+/// Why the set's learned model does not match what `confidant train` would build from these
+/// batches and examples now, if it does not; `None` when it matches or the set has no model.
+pub fn stale_model(set: &ResponseSet, batches: &[Batch]) -> Option<String> {
+    let text = set.model_text.as_ref()?;
+    let Ok(model) = LearnedModel::parse(text) else {
+        return Some("cannot be read; run `confidant train`".into());
+    };
+    let now = fingerprint(&training_samples(set, batches), model.options());
+    (model.inputs() != now).then(|| {
+        "out of date: the corpus or the example questions changed since it was trained; run `confidant train`".into()
+    })
 }
 
 /// What the matcher needs of each topic.

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::matcher::learned::train::TrainOptions;
+
 /// confidant: private, judgment-free answers about sexting risks, consent and relationship
 /// warning signs, in end-to-end encrypted Matrix rooms.
 #[derive(Debug, Parser)]
@@ -57,19 +59,47 @@ pub enum Command {
         #[command(flatten)]
         set: SetArgs,
     },
-    /// Validate the response set and print every problem, with file and field.
+    /// Validate the response set and print every problem, with file and field; also the
+    /// training corpus (labels, duplicates, lengths) and whether the learned model is up to date.
     Check {
+        /// The training corpus; skipped when the folder does not exist.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
         /// Which response set.
         #[command(flatten)]
         set: SetArgs,
     },
-    /// Measure the matcher on a JSONL file of {"text", "expect": [topic ids]} lines.
+    /// Train the learned matcher from CORPUS/train and the topics' example questions, and write
+    /// it to RESPONSES/_model.tsv. The same inputs give the same file, byte for byte.
+    Train {
+        /// The training corpus.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
+        /// L2 penalty (a tuning knob; the default is what the shipped model uses).
+        #[arg(long, default_value_t = TrainOptions::default().l2)]
+        l2: f64,
+        /// Weight of the character n-gram block against the words.
+        #[arg(long, default_value_t = TrainOptions::default().char_weight)]
+        char_weight: f32,
+        /// Loss weight of parent, helper and under-18 messages in the audience head.
+        #[arg(long, default_value_t = TrainOptions::default().audience_weight)]
+        audience_weight: f64,
+        /// Which response set.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+    /// Measure the matcher on labelled messages: a JSONL file of {"text", "expect": [topic
+    /// ids]} lines, or a folder of them (e.g. corpus/test).
     Eval {
-        /// The labelled messages.
+        /// The labelled messages: a file or a folder of .jsonl files.
         file: PathBuf,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Also measure the matcher without its learned model (cues and example questions
+        /// only), and print both side by side.
+        #[arg(long)]
+        compare: bool,
         /// Which response set.
         #[command(flatten)]
         set: SetArgs,

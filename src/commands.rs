@@ -12,12 +12,15 @@ use confidant::{
     check::{self, build_matcher},
     cli::SetArgs,
     config::{self, ProcessEnv, Region, Secrets},
-    eval,
-    matcher::{Matcher, Outcome},
+    corpus, eval,
+    matcher::{
+        Matcher, Outcome,
+        learned::train::{self, TrainOptions},
+    },
     matrix,
     privacy::{self, Secret},
     reply::{Composer, Instance},
-    responses::{self, ResponseSet},
+    responses::{self, Issue, ResponseSet},
 };
 
 /// The set and matcher for the offline commands.
@@ -219,6 +222,10 @@ pub fn ask(
 }
 
 fn json_answer(outcome: &Outcome, reply: &str) -> serde_json::Value {
+    let audience = match outcome {
+        Outcome::Topic { audience, .. } => Some(audience.id()),
+        _ => None,
+    };
     let (kind, options, also) = match outcome {
         Outcome::Topic { also, .. } => ("topic", vec![], also.clone()),
         Outcome::MenuPick { .. } => ("menu-pick", vec![], vec![]),
@@ -231,6 +238,7 @@ fn json_answer(outcome: &Outcome, reply: &str) -> serde_json::Value {
         "outcome": kind,
         "options": options,
         "also": also,
+        "audience": audience,
         "answer": reply,
     })
 }
@@ -267,8 +275,35 @@ pub fn chat(args: &SetArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `confidant check`.
-pub fn check(args: &SetArgs) -> anyhow::Result<ExitCode> {
-    let issues = check::check_dir(&args.responses, args.overlay.as_deref())?;
+pub fn check(corpus_dir: &Path, args: &SetArgs) -> anyhow::Result<ExitCode> {
+    let mut issues = check::check_dir(&args.responses, args.overlay.as_deref())?;
+    if corpus_dir.is_dir() {
+        let (batches, problems) = corpus::load_dir(corpus_dir, &corpus::SPLITS)?;
+        let entries: usize = batches.iter().map(|b| b.entries.len()).sum();
+        let mut problems = problems;
+        problems.extend(corpus::duplicates(&batches));
+        for p in problems {
+            issues.push(Issue {
+                file: format!("{}/{}", corpus_dir.display(), p.file),
+                field: format!("line {}", p.line),
+                why: p.why,
+            });
+        }
+        if let Ok(set) = responses::load(&args.responses, args.overlay.as_deref())
+            && let Some(why) = check::stale_model(&set, &batches)
+        {
+            issues.push(Issue {
+                file: responses::MODEL_FILE.into(),
+                field: String::new(),
+                why,
+            });
+        }
+        println!(
+            "{}: {entries} labelled messages in {} batches",
+            corpus_dir.display(),
+            batches.len()
+        );
+    }
     if issues.is_empty() {
         println!("{}: the response set is valid", args.responses.display());
         return Ok(ExitCode::SUCCESS);
@@ -285,17 +320,62 @@ pub fn check(args: &SetArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::FAILURE)
 }
 
-/// `confidant eval`.
-pub fn eval(file: &Path, json: bool, args: &SetArgs) -> anyhow::Result<ExitCode> {
+/// `confidant train`.
+pub fn train(corpus_dir: &Path, options: TrainOptions, args: &SetArgs) -> anyhow::Result<ExitCode> {
+    let set = responses::load(&args.responses, args.overlay.as_deref())?;
+    let (batches, problems) = corpus::load_dir(corpus_dir, &["train"])?;
+    if let Some(p) = problems.first() {
+        bail!(
+            "{} problem(s) in the corpus, the first: {p}; run `confidant check`",
+            problems.len()
+        );
+    }
+    let samples = corpus::training_samples(&set, &batches);
+    let topics: Vec<String> = set.topics().iter().map(|t| t.id.clone()).collect();
+    let started = std::time::Instant::now();
+    let model = train::train(&samples, &topics, options)?;
+    let out = args.responses.join(responses::MODEL_FILE);
+    std::fs::write(&out, model.to_text())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "trained on {} messages ({} from {} corpus batches) in {:.1} s: {} features; wrote {}",
+        samples.len(),
+        samples.len() - set.topics().iter().map(|t| t.examples.len()).sum::<usize>(),
+        batches.len(),
+        started.elapsed().as_secs_f64(),
+        model.features(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant eval`: a file of cases, or every `.jsonl` file of a folder in name order.
+pub fn eval(path: &Path, json: bool, compare: bool, args: &SetArgs) -> anyhow::Result<ExitCode> {
     let (_, matcher, _) = load_set(args)?;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let cases = eval::parse_cases(&text).with_context(|| format!("in {}", file.display()))?;
+    let mut files = vec![path.to_owned()];
+    if path.is_dir() {
+        files = std::fs::read_dir(path)
+            .and_then(|d| d.map(|e| e.map(|e| e.path())).collect())
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        files.retain(|p| p.extension().is_some_and(|e| e == "jsonl"));
+        files.sort();
+    }
+    let mut cases = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        cases.extend(eval::parse_cases(&text).with_context(|| format!("in {}", file.display()))?);
+    }
     let report = eval::evaluate(&matcher, &cases);
+    let baseline = compare.then(|| eval::evaluate(&matcher.without_model(), &cases));
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let value = serde_json::json!({ "report": report, "without_model": baseline });
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!("{report}");
+        if let Some(baseline) = baseline {
+            println!("\n{}", eval::SideBySide(&baseline, &report));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -303,6 +383,16 @@ pub fn eval(file: &Path, json: bool, args: &SetArgs) -> anyhow::Result<ExitCode>
 /// `confidant bench`.
 pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
     let set = responses::load(&args.responses, args.overlay.as_deref())?;
+    // Resident memory the model adds, measured before anything else runs (Linux only).
+    let before = bench::resident_bytes();
+    let model = set
+        .model_text
+        .as_deref()
+        .map(confidant::matcher::LearnedModel::parse)
+        .transpose()?;
+    let model_memory = before
+        .zip(bench::resident_bytes())
+        .map(|(b, a)| a.saturating_sub(b));
     let data = confidant::matcher::MatcherData::parse(&set.matcher_toml)?;
     let messages: Vec<String> = match file {
         Some(path) => {
@@ -326,7 +416,19 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
             .flat_map(|t| t.examples.clone())
             .collect(),
     };
-    let report = bench::run(&check::profiles(&set), &data, &messages);
+    let report = bench::run(
+        &check::profiles(&set),
+        &data,
+        set.model_text.as_deref(),
+        &messages,
+    );
     println!("{report}");
+    if let (Some(model), Some(bytes)) = (&model, model_memory) {
+        println!(
+            "learned model: {} features; resident memory added by loading it: {:.1} MB",
+            model.features(),
+            bytes as f64 / 1e6
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

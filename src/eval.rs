@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::matcher::{Matcher, OUT_OF_SCOPE, Outcome, URGENCY};
+use crate::matcher::{Audience, Matcher, OUT_OF_SCOPE, Outcome, URGENCY};
 
 /// The urgent topics whose recall must be 1.00.
 const MUST_RECALL: [&str; 3] = ["crisis", "sextortion", "minors"];
@@ -28,6 +28,9 @@ pub struct EvalCase {
     /// Free-form category ("typo", "story", ...) for the per-kind table.
     #[serde(default)]
     pub kind: Option<String>,
+    /// Who is asking, where the set says (the corpus does).
+    #[serde(default)]
+    pub audience: Option<Audience>,
 }
 
 /// Why an eval file cannot be read. Never includes the line's text.
@@ -152,6 +155,12 @@ pub struct EvalReport {
     pub answered_out_of_scope: usize,
     /// Correct "out of scope" answers.
     pub answered_out_of_scope_correctly: usize,
+    /// Cases with an audience label that were answered with a topic.
+    pub audience_cases: usize,
+    /// Of those, how many got the labelled audience.
+    pub audience_correct: usize,
+    /// Parent cases answered with the text written for under-18s (`minors`).
+    pub parent_answered_minors: usize,
     /// Most frequent confusions.
     pub confusions: Vec<Confusion>,
     /// Every wrong case.
@@ -223,6 +232,9 @@ pub fn evaluate(matcher: &Matcher, cases: &[EvalCase]) -> EvalReport {
         out_of_scope_answered_with_guidance: 0,
         answered_out_of_scope: 0,
         answered_out_of_scope_correctly: 0,
+        audience_cases: 0,
+        audience_correct: 0,
+        parent_answered_minors: 0,
         confusions: Vec::new(),
         misses: Vec::new(),
     };
@@ -263,6 +275,13 @@ pub fn evaluate(matcher: &Matcher, cases: &[EvalCase]) -> EvalReport {
         } else {
             r.in_scope += 1;
             r.in_scope_answered_out_of_scope += usize::from(outcome == Outcome::OutOfScope);
+        }
+        if let (Some(want), Outcome::Topic { audience, .. }) = (case.audience, &outcome) {
+            r.audience_cases += 1;
+            r.audience_correct += usize::from(want == *audience);
+        }
+        if case.audience == Some(Audience::Parent) && answered == Some("minors") {
+            r.parent_answered_minors += 1;
         }
         if outcome == Outcome::OutOfScope {
             r.answered_out_of_scope += 1;
@@ -392,7 +411,76 @@ impl fmt::Display for EvalReport {
             self.out_of_scope_to_guidance_rate(),
             self.out_of_scope_answered_with_guidance,
             self.out_of_scope
-        )
+        )?;
+        if self.audience_cases > 0 {
+            write!(
+                f,
+                "\naudience                      {:.3}  ({}/{}; parents answered with minors: {})",
+                ratio(self.audience_correct, self.audience_cases),
+                self.audience_correct,
+                self.audience_cases,
+                self.parent_answered_minors
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Two reports of the same cases side by side: the headline figures, then per kind and per
+/// expected topic (`confidant eval --compare`).
+pub struct SideBySide<'a>(pub &'a EvalReport, pub &'a EvalReport);
+
+impl fmt::Display for SideBySide<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (a, b) = (self.0, self.1);
+        writeln!(
+            f,
+            "{:<30} {:>10} {:>10}",
+            "side by side", "cues only", "with model"
+        )?;
+        let rows = [
+            ("top-1", a.top1(), b.top1()),
+            (
+                "urgent recall (lowest)",
+                a.urgent_recall_min(),
+                b.urgent_recall_min(),
+            ),
+            (
+                "in-scope -> out of scope",
+                a.in_scope_to_out_of_scope_rate(),
+                b.in_scope_to_out_of_scope_rate(),
+            ),
+            (
+                "out of scope -> guidance",
+                a.out_of_scope_to_guidance_rate(),
+                b.out_of_scope_to_guidance_rate(),
+            ),
+            (
+                "ambiguous",
+                ratio(a.ambiguous, a.total),
+                ratio(b.ambiguous, b.total),
+            ),
+        ];
+        for (name, x, y) in rows {
+            writeln!(f, "  {name:<28} {x:>10.3} {y:>10.3}")?;
+        }
+        for (title, xs, ys) in [
+            ("per kind", &a.per_kind, &b.per_kind),
+            ("per expected topic", &a.per_topic, &b.per_topic),
+        ] {
+            writeln!(f, "{title}")?;
+            for (x, y) in xs.iter().zip(ys.iter()) {
+                writeln!(
+                    f,
+                    "  {:<28} {:>10} {:>10}   ({} cases)",
+                    x.name,
+                    format!("{:.2}", ratio(x.correct, x.total)),
+                    format!("{:.2}", ratio(y.correct, y.total)),
+                    x.total
+                )?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`responses`]: the curated answers in `responses/`, loaded and validated.
 //! - [`matcher`]: message → topic, local and explainable; urgency first, honest when unsure.
 //! - [`reply`]: the outcome → the Markdown message the user gets.
+//! - [`corpus`]: the labelled training corpus, split by writer batch.
 //! - [`check`], [`eval`], [`bench`]: the curator's and developer's tools.
 //! - [`matrix`]: session, encrypted stores, sync loop, invites and replies.
 //! - [`cli`]: the command line.
@@ -19,6 +20,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod corpus;
 pub mod eval;
 pub mod flood;
 pub mod matcher;

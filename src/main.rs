@@ -7,7 +7,10 @@ mod commands;
 use std::process::ExitCode;
 
 use clap::Parser;
-use confidant::cli::{Cli, Command};
+use confidant::{
+    cli::{Cli, Command},
+    matcher::learned::train::TrainOptions,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -22,8 +25,29 @@ fn main() -> ExitCode {
             set,
         } => commands::ask(question, json, explain, &set),
         Command::Chat { set } => commands::chat(&set),
-        Command::Check { set } => commands::check(&set),
-        Command::Eval { file, json, set } => commands::eval(&file, json, &set),
+        Command::Check { corpus, set } => commands::check(&corpus, &set),
+        Command::Train {
+            corpus,
+            l2,
+            char_weight,
+            audience_weight,
+            set,
+        } => commands::train(
+            &corpus,
+            TrainOptions {
+                l2,
+                char_weight,
+                audience_weight,
+                ..TrainOptions::default()
+            },
+            &set,
+        ),
+        Command::Eval {
+            file,
+            json,
+            compare,
+            set,
+        } => commands::eval(&file, json, compare, &set),
         Command::Bench { file, set } => commands::bench(file.as_deref(), &set),
     };
     match result {

@@ -49,7 +49,7 @@ impl<'a> Composer<'a> {
     /// The Markdown reply for an outcome.
     pub fn compose(&self, outcome: &Outcome) -> String {
         match outcome {
-            Outcome::Topic { id, also } => self.topic(id, also),
+            Outcome::Topic { id, also, .. } => self.topic(id, also),
             Outcome::MenuPick { id } => self.topic(id, &[]),
             Outcome::Ambiguous { options } => self.did_you_mean(options),
             Outcome::OutOfScope => self.topic("out-of-scope", &[]),
@@ -196,6 +196,7 @@ mod tests {
         let outcome = Outcome::Topic {
             id: "sextortion".into(),
             also: vec!["minors".into()],
+            audience: Default::default(),
         };
         let text = Composer::new(&set, &instance).compose(&outcome);
         assert!(text.starts_with(set.get("sextortion").unwrap().answer.trim()));

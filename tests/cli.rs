@@ -161,3 +161,123 @@ fn the_out_of_scope_answer_points_to_crisis_help_by_its_keyword() {
     let picked = confidant(&["ask", &crisis.keyword], "");
     assert!(stdout(&picked).starts_with(crisis.answer.trim()));
 }
+
+/// The `cargo run …` lines of the README's "Try it" block, as argument lists for the binary
+/// (`cargo run`, `--release` and `--` dropped, trailing `# comments` cut, quotes honoured).
+fn readme_try_it_commands() -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("Try it"))
+        .expect("README has a \"Try it\" section");
+    section
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("cargo run "))
+        .map(|line| {
+            shell_words(line)
+                .into_iter()
+                .skip_while(|w| w != "--")
+                .skip(1)
+                .collect()
+        })
+        .collect()
+}
+
+/// Splits a shell line into words: single and double quotes group, an unquoted `#` starts a
+/// comment. Enough for the README's command lines, which use nothing fancier.
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quote, mut in_word) = (Vec::new(), String::new(), None, false);
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => (quote, in_word) = (Some(c), true),
+            (None, '#') if !in_word => break,
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                }
+                in_word = false;
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn every_command_in_the_readmes_try_it_block_works() {
+    let commands = readme_try_it_commands();
+    assert_eq!(
+        commands.first().map(|c| c.join(" ")).as_deref(),
+        Some("chat"),
+        "the README's first command is the terminal chat"
+    );
+    assert!(commands.len() >= 5, "found {commands:?}");
+    for args in commands {
+        // The shared dev set sits beside the repo on the team's machines, not in a clone.
+        if let Some(file) = args.iter().find(|a| a.starts_with("../"))
+            && !repo().join(file).exists()
+        {
+            eprintln!("skipped (no {file} here): {}", args.join(" "));
+            continue;
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = confidant(&args, "hello\n\n");
+        assert!(
+            out.status.success(),
+            "`{}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !stdout(&out).trim().is_empty(),
+            "`{}` printed nothing",
+            args.join(" ")
+        );
+    }
+}
+
+#[test]
+fn shell_words_honour_quotes_and_comments() {
+    assert_eq!(
+        shell_words(r#"-- ask --json "is wa encrypted"   # {"topic": 1}"#),
+        ["--", "ask", "--json", "is wa encrypted"]
+    );
+    assert_eq!(shell_words("-- ask 'it''s'"), ["--", "ask", "its"]);
+    assert_eq!(shell_words("a#b"), ["a#b"]);
+}
+
+#[test]
+fn check_fails_when_the_model_is_older_than_its_examples() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(repo().join("responses")).expect("responses") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    let legal = dir.path().join("legal.toml");
+    let text = std::fs::read_to_string(&legal).expect("legal.toml");
+    let changed = text.replacen(
+        "examples = [\n",
+        "examples = [\n  \"is sexting legal where i live\",\n",
+        1,
+    );
+    assert_ne!(text, changed, "legal.toml has an examples list");
+    std::fs::write(&legal, changed).expect("written");
+    let out = confidant(
+        &["check", "--responses", dir.path().to_str().expect("utf-8")],
+        "",
+    );
+    assert!(!out.status.success());
+    let report = stdout(&out);
+    assert!(
+        report.contains("_model.tsv") && report.contains("confidant train"),
+        "{report}"
+    );
+}

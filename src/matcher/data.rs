@@ -97,6 +97,17 @@ pub(crate) struct Scoring {
     pub also_ratio: f32,
     pub short_words: usize,
     pub long_message_factor: f32,
+    /// Share of the learned model in the combined score (the rest: cue and neighbour scores,
+    /// scaled so the best is 1).
+    pub model_weight: f32,
+    /// An urgent topic the model gives at least this probability is answered (recall first).
+    pub model_urgent_probability: f32,
+    /// A combined score under this, with no cue for the winner, is out of scope.
+    pub model_min_score: f32,
+    /// A runner-up within this ratio of the best combined score makes the message ambiguous.
+    pub model_ambiguity_ratio: f32,
+    /// A parent, helper or under-18 audience needs this probability to be chosen over "self".
+    pub model_audience_probability: f32,
 }
 
 impl Default for Scoring {
@@ -115,6 +126,11 @@ impl Default for Scoring {
             also_ratio: 0.5,
             short_words: 6,
             long_message_factor: 0.25,
+            model_weight: 0.85,
+            model_urgent_probability: 0.25,
+            model_min_score: 0.1,
+            model_ambiguity_ratio: 0.92,
+            model_audience_probability: 0.3,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{CueClass, Outcome};
+use super::{Audience, CueClass, Outcome};
 
 /// The full reasoning behind one decision.
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +24,25 @@ pub struct Explanation {
     pub scores: Vec<TopicScore>,
     /// Most similar topic examples, best first.
     pub neighbours: Vec<NeighbourScore>,
+    /// The learned model's best topics, best combined score first (empty without a model).
+    pub model: Vec<ModelScore>,
+    /// The message's features that pushed hardest towards the model's best topic.
+    pub features: Vec<(String, f32)>,
+    /// Who the model thinks is asking.
+    pub audience: Option<Audience>,
+    /// The model's probability for each audience.
+    pub audiences: Vec<(String, f32)>,
+}
+
+/// One topic as the learned model sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelScore {
+    /// Topic id.
+    pub topic: String,
+    /// The model's probability.
+    pub probability: f32,
+    /// Combined with the cue and neighbour score.
+    pub combined: f32,
 }
 
 /// One cue phrase that matched.
@@ -68,8 +87,10 @@ pub struct NeighbourScore {
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.outcome {
-            Outcome::Topic { id, also } if also.is_empty() => writeln!(f, "outcome: topic {id}")?,
-            Outcome::Topic { id, also } => {
+            Outcome::Topic { id, also, .. } if also.is_empty() => {
+                writeln!(f, "outcome: topic {id}")?
+            }
+            Outcome::Topic { id, also, .. } => {
                 writeln!(f, "outcome: topic {id} (also: {})", also.join(", "))?
             }
             Outcome::MenuPick { id } => writeln!(f, "outcome: menu pick {id}")?,
@@ -103,6 +124,29 @@ impl fmt::Display for Explanation {
                 "score: {:<24} total {:>5.2} = cues {:.2} + neighbours {:.2}",
                 s.topic, s.total, s.cues, s.neighbours
             )?;
+        }
+        if let Some(a) = self.audience {
+            let all: Vec<String> = self
+                .audiences
+                .iter()
+                .map(|(id, p)| format!("{id} {p:.2}"))
+                .collect();
+            writeln!(f, "audience: {} ({})", a.id(), all.join(", "))?;
+        }
+        for m in &self.model {
+            writeln!(
+                f,
+                "model: {:<24} probability {:.2}, combined score {:.2}",
+                m.topic, m.probability, m.combined
+            )?;
+        }
+        if !self.features.is_empty() {
+            let list: Vec<String> = self
+                .features
+                .iter()
+                .map(|(name, w)| format!("{name} +{w:.2}"))
+                .collect();
+            writeln!(f, "strongest features: {}", list.join(", "))?;
         }
         for n in &self.neighbours {
             writeln!(

@@ -14,6 +14,7 @@ mod cues;
 mod data;
 mod explain;
 mod index;
+pub mod learned;
 mod normalize;
 mod rules;
 mod stem;
@@ -21,10 +22,14 @@ mod stem;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 pub use data::{CueClass, MatcherData};
-pub use explain::{CueHit, Explanation, NeighbourScore, TopicScore};
+pub use explain::{CueHit, Explanation, ModelScore, NeighbourScore, TopicScore};
+pub use learned::{Audience, LearnedModel};
 
 use index::{DocRef, Index};
 use normalize::{Normalizer, Token};
@@ -79,6 +84,9 @@ pub enum Outcome {
         id: String,
         /// Other topics touched, not including `id`.
         also: Vec<String>,
+        /// Who seems to be asking (the learned model's second head; [`Audience::Myself`]
+        /// without a model).
+        audience: Audience,
     },
     /// The message was just a menu number or keyword.
     MenuPick {
@@ -137,6 +145,15 @@ pub enum MatcherError {
     /// No topics at all.
     #[error("no topics to match against")]
     NoTopics,
+    /// The learned model file cannot be read.
+    #[error("{MODEL}: {0}", MODEL = crate::responses::MODEL_FILE)]
+    Model(String),
+    /// The learned model knows topics the response set does not have.
+    #[error("the learned model names topics missing from the response set: {}; run `confidant train`", ids.join(", "))]
+    ModelTopics {
+        /// The missing topic ids.
+        ids: Vec<String>,
+    },
 }
 
 /// A topic as the matcher keeps it.
@@ -164,6 +181,10 @@ pub struct Matcher {
     out_of_scope: Option<usize>,
     /// The examples, for leave-one-out checks.
     examples: Vec<Vec<String>>,
+    /// The learned classifier, shared between clones.
+    model: Option<Arc<LearnedModel>>,
+    /// Model class -> topic index.
+    model_topic: Vec<usize>,
 }
 
 /// Where a cue hit lies: the token range, and whether the cue matched it word for word (no
@@ -186,6 +207,10 @@ struct Analysis {
     rules: Vec<String>,
     scores: Vec<TopicScore>,
     neighbours: Vec<NeighbourScore>,
+    model: Vec<ModelScore>,
+    features: Vec<(String, f32)>,
+    audience: Option<Audience>,
+    audiences: Vec<(String, f32)>,
 }
 
 impl Explanation {
@@ -197,6 +222,10 @@ impl Explanation {
             rules: a.rules,
             scores: a.scores,
             neighbours: a.neighbours,
+            model: a.model,
+            features: a.features,
+            audience: a.audience,
+            audiences: a.audiences,
         }
     }
 }
@@ -284,7 +313,41 @@ impl Matcher {
             doc_ids,
             out_of_scope,
             examples,
+            model: None,
+            model_topic: Vec::new(),
         })
+    }
+
+    /// Adds the learned classifier. Fails when it names a topic this matcher does not have
+    /// (a model trained for another response set).
+    pub fn with_model(mut self, model: LearnedModel) -> Result<Matcher, MatcherError> {
+        let missing: Vec<String> = model
+            .topics()
+            .iter()
+            .filter(|t| !self.by_id.contains_key(*t))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(MatcherError::ModelTopics { ids: missing });
+        }
+        self.model_topic = model.topics().iter().map(|t| self.by_id[t]).collect();
+        self.model = Some(Arc::new(model));
+        Ok(self)
+    }
+
+    /// The same matcher without its learned model: the cue and neighbour scorer alone, as
+    /// `confidant eval --compare` measures it.
+    pub fn without_model(&self) -> Matcher {
+        Matcher {
+            model: None,
+            model_topic: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Whether a learned model is in use.
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
     }
 
     /// Decides what a message is about.
@@ -614,6 +677,41 @@ impl Matcher {
         }
 
         let rank_of = |t: usize| self.topics[t].urgency.unwrap_or(usize::MAX);
+        // The learned model (left out for the leave-one-out check: it was trained on the very
+        // examples that check holds out).
+        let prediction = match (&self.model, exclude) {
+            (Some(model), None) => Some(model.predict(text)),
+            _ => None,
+        };
+        let audience = prediction
+            .as_ref()
+            .map(|p| p.audience(sc.model_audience_probability))
+            .unwrap_or_default();
+        if let Some(pred) = &prediction {
+            self.note_model(pred, text, explain.as_deref_mut());
+            // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
+            // urgency order picks among them ("angry when I don't send" is a pressure cue, but
+            // "he'll post them if I leave" in the same message makes it sextortion).
+            // Only the model's two best topics: a third-placed urgent topic at the threshold is
+            // a model unsure between other readings, and escalating it answered adults asking
+            // about the law with the text written for under-18s.
+            let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
+            for (c, &t) in self.model_topic.iter().enumerate() {
+                if self.topics[t].urgency.is_some()
+                    && pred.topics[c] >= sc.model_urgent_probability
+                    && top_two.contains(&c)
+                    && !fired.contains(&t)
+                {
+                    note(&mut explain, || {
+                        format!(
+                            "model: {} at {:.2}, over model_urgent_probability {:.2}: urgent",
+                            self.topics[t].id, pred.topics[c], sc.model_urgent_probability
+                        )
+                    });
+                    fired.push(t);
+                }
+            }
+        }
         fired.sort_by_key(|&t| (rank_of(t), t));
         fired.dedup();
 
@@ -643,6 +741,36 @@ impl Matcher {
             out.into_iter().map(|t| self.topics[t].id.clone()).collect()
         };
 
+        // A parent or carer asking about their child gets the answer written for parents, with
+        // the minors topic offered first, never the text written to a teenager.
+        let parents = self.by_id.get("parents").copied();
+        let route = |winner: usize| -> usize {
+            match parents {
+                Some(p) if audience == Audience::Parent && self.topics[winner].id == "minors" => p,
+                _ => winner,
+            }
+        };
+        let answer = |winner: usize, explain: &mut Option<&mut Analysis>| -> Outcome {
+            let routed = route(winner);
+            let mut also = also_for(routed);
+            if routed != winner {
+                note(explain, || {
+                    format!(
+                        "a parent asking: {} instead of {}",
+                        self.topics[routed].id, self.topics[winner].id
+                    )
+                });
+                also.retain(|t| *t != self.topics[winner].id);
+                also.insert(0, self.topics[winner].id.clone());
+                also.truncate(MAX_ALSO);
+            }
+            Outcome::Topic {
+                id: self.topics[routed].id.clone(),
+                also,
+                audience,
+            }
+        };
+
         if let Some(&winner) = fired.first() {
             if fired.len() > 1 {
                 note(&mut explain, || {
@@ -659,10 +787,10 @@ impl Matcher {
                     format!("urgent cue: {} wins", self.topics[winner].id)
                 });
             }
-            return Outcome::Topic {
-                id: self.topics[winner].id.clone(),
-                also: also_for(winner),
-            };
+            return answer(winner, &mut explain);
+        }
+        if let Some(pred) = &prediction {
+            return self.decide_with_model(pred, &scored, &total, rank_of, &answer, explain);
         }
 
         let Some(best) = scored.first().copied() else {
@@ -721,10 +849,7 @@ impl Matcher {
                     self.topics[urgent].id
                 )
             });
-            return Outcome::Topic {
-                id: self.topics[urgent].id.clone(),
-                also: also_for(urgent),
-            };
+            return answer(urgent, &mut explain);
         }
         if !close.is_empty() {
             note(&mut explain, || {
@@ -740,10 +865,123 @@ impl Matcher {
         note(&mut explain, || {
             format!("best score: {}", self.topics[best.0].id)
         });
-        Outcome::Topic {
-            id: self.topics[best.0].id.clone(),
-            also: also_for(best.0),
+        answer(best.0, &mut explain)
+    }
+
+    /// What the model says, for `explain`: its best topics, the audience and the features that
+    /// pushed hardest towards its best topic.
+    fn note_model(&self, pred: &learned::Prediction, text: &str, explain: Option<&mut Analysis>) {
+        let (Some(a), Some(model)) = (explain, &self.model) else {
+            return;
+        };
+        let ranked = pred.ranked();
+        a.model = ranked
+            .iter()
+            .take(5)
+            .map(|&c| ModelScore {
+                topic: self.topics[self.model_topic[c]].id.clone(),
+                probability: pred.topics[c],
+                combined: 0.0,
+            })
+            .collect();
+        a.audience = Some(pred.audience(self.data.scoring.model_audience_probability));
+        a.audiences = Audience::ALL
+            .iter()
+            .zip(&pred.audiences)
+            .map(|(a, p)| (a.id().to_owned(), *p))
+            .collect();
+        if let Some(&best) = ranked.first() {
+            a.features = model.strongest_features(text, best, 8);
         }
+    }
+
+    /// The decision when the learned model is in use and nothing urgent fired: the combined
+    /// score of the model and the cue/neighbour scorer decides, with the same out-of-scope and
+    /// ambiguity moves.
+    fn decide_with_model(
+        &self,
+        pred: &learned::Prediction,
+        scored: &[(usize, f32, f32)],
+        total: &dyn Fn(&(usize, f32, f32)) -> f32,
+        rank_of: impl Fn(usize) -> usize,
+        answer: &dyn Fn(usize, &mut Option<&mut Analysis>) -> Outcome,
+        mut explain: Option<&mut Analysis>,
+    ) -> Outcome {
+        let sc = &self.data.scoring;
+        let n = self.topics.len();
+        let mut p = vec![0.0f32; n];
+        for (c, &t) in self.model_topic.iter().enumerate() {
+            p[t] = pred.topics[c];
+        }
+        let top_total = scored.first().map(total).unwrap_or(0.0).max(sc.min_score);
+        let mut old = vec![0.0f32; n];
+        for s in scored {
+            old[s.0] = (total(s) / top_total).min(1.0);
+        }
+        let combined: Vec<f32> = (0..n)
+            .map(|t| sc.model_weight * p[t] + (1.0 - sc.model_weight) * old[t])
+            .collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| combined[b].total_cmp(&combined[a]).then(a.cmp(&b)));
+        if let Some(a) = explain.as_deref_mut() {
+            for m in &mut a.model {
+                if let Some(&t) = self.by_id.get(&m.topic) {
+                    m.combined = combined[t];
+                }
+            }
+        }
+        let best = order[0];
+        if Some(best) == self.out_of_scope {
+            note(&mut explain, || "model: out of scope fits best".to_owned());
+            return Outcome::OutOfScope;
+        }
+        let cue_for_best = scored.iter().any(|s| s.0 == best && s.1 > 0.0);
+        if combined[best] < sc.model_min_score && !cue_for_best {
+            note(&mut explain, || {
+                format!(
+                    "model: best combined score {:.2} under model_min_score {:.2}, no cue: out of scope",
+                    combined[best], sc.model_min_score
+                )
+            });
+            return Outcome::OutOfScope;
+        }
+        let close: Vec<usize> = order[1..]
+            .iter()
+            .copied()
+            .filter(|&t| {
+                Some(t) != self.out_of_scope
+                    && combined[t] >= sc.model_ambiguity_ratio * combined[best]
+            })
+            .take(2)
+            .collect();
+        if !close.is_empty() {
+            let urgent_candidate = std::iter::once(best)
+                .chain(close.iter().copied())
+                .filter(|&t| self.topics[t].urgency.is_some())
+                .min_by_key(|&t| (rank_of(t), t));
+            if let Some(u) = urgent_candidate {
+                note(&mut explain, || {
+                    format!(
+                        "close call with an urgent topic: {} wins",
+                        self.topics[u].id
+                    )
+                });
+                return answer(u, &mut explain);
+            }
+            note(&mut explain, || {
+                format!(
+                    "model: runner-up within model_ambiguity_ratio {:.2} of the best: ask which one",
+                    sc.model_ambiguity_ratio
+                )
+            });
+            let mut options = vec![self.topics[best].id.clone()];
+            options.extend(close.iter().map(|&t| self.topics[t].id.clone()));
+            return Outcome::Ambiguous { options };
+        }
+        note(&mut explain, || {
+            format!("model: best combined score: {}", self.topics[best].id)
+        });
+        answer(best, &mut explain)
     }
 
     /// A message that is only a menu number or a keyword ("3", " Blackmail ").

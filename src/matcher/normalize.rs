@@ -546,7 +546,9 @@ fn one_deletions(word: &str) -> Vec<String> {
         .collect()
 }
 
-/// Optimal-string-alignment distance <= 1 (a swap of neighbours counts as one edit).
+/// Optimal-string-alignment distance <= 1 (a swap of neighbours counts as one edit), where a
+/// substitution counts only as a plausible slip: neighbouring keys or two vowels. Without that
+/// rule "creating" was "repaired" into "cheating", a word one far-apart key away.
 fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -560,11 +562,36 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     match ra.len().cmp(&rb.len()) {
         std::cmp::Ordering::Equal => {
-            ra[1..] == rb[1..]
+            (ra[1..] == rb[1..] && plausible_slip(ra[0], rb[0]))
                 || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
         }
         std::cmp::Ordering::Less => ra == &rb[1..],
         std::cmp::Ordering::Greater => &ra[1..] == rb,
+    }
+}
+
+/// Whether typing `b` for `a` is a likely slip: keys next to each other on a QWERTY keyboard,
+/// or one vowel for another (a spelling slip rather than a finger's).
+fn plausible_slip(a: char, b: char) -> bool {
+    const ROWS: [&str; 3] = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
+    const VOWELS: &str = "aeiouy";
+    let at = |c: char| {
+        ROWS.iter()
+            .enumerate()
+            .find_map(|(r, row)| row.find(c).map(|col| (r as i32, col as i32)))
+    };
+    if VOWELS.contains(a) && VOWELS.contains(b) {
+        return true;
+    }
+    match (at(a), at(b)) {
+        // Rows are staggered by about half a key: a key touches two keys of each row next to it.
+        (Some((ra, ca)), Some((rb, cb))) => match ra - rb {
+            0 => (ca - cb).abs() == 1,
+            1 => cb == ca || cb == ca + 1,
+            -1 => cb == ca || cb == ca - 1,
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -642,7 +669,9 @@ mod tests {
         let cases = [
             ("swap", "freind", "friend", true),
             ("insert", "helo", "hello", true),
-            ("substitute", "hallo", "hello", true),
+            ("substitute a vowel", "hallo", "hello", true),
+            ("substitute a neighbouring key", "hwllo", "hello", true),
+            ("creating is not cheating", "creating", "cheating", false),
             ("two edits", "hxllx", "hello", false),
             ("same", "same", "same", true),
         ];

@@ -128,7 +128,7 @@ fn urgency_order_and_also_lists() {
     ];
     for (name, text, winner, also_want) in cases {
         match m.classify(text) {
-            Outcome::Topic { id, also } => {
+            Outcome::Topic { id, also, .. } => {
                 assert_eq!(id, *winner, "{name}");
                 assert!(also.len() <= MAX_ALSO, "{name}: too many also");
                 assert!(!also.contains(&id), "{name}: winner repeated in also");
@@ -541,6 +541,7 @@ fn outcome_topic_mapping() {
             Outcome::Topic {
                 id: "legal".into(),
                 also: vec![],
+                audience: Audience::Myself,
             },
             Some("legal"),
         ),
@@ -648,7 +649,7 @@ fn close_candidates_are_ambiguous() {
     assert_eq!(m.classify("giraffe").topic(), Some("legal"));
     // A close call that includes an urgent topic is answered with it, never asked about.
     match m.classify("okapi") {
-        Outcome::Topic { id, also } => {
+        Outcome::Topic { id, also, .. } => {
             assert_eq!(id, "crisis");
             assert_eq!(also, ["getting-help"]);
         }
@@ -776,5 +777,17 @@ fn cues_for_missing_topics_and_duplicate_ids_are_errors() {
     assert!(
         matches!(Matcher::new(&[], &data), Err(MatcherError::NoTopics)),
         "no topics"
+    );
+}
+
+#[test]
+fn creating_is_not_read_as_cheating() {
+    let m = real_matcher();
+    let tokens = m.explain("im creating an account, is it safe").tokens;
+    assert!(!tokens.contains(&"cheat".to_owned()), "{tokens:?}");
+    let tokens = m.explain("i think he is cheeting on me").tokens;
+    assert!(
+        tokens.contains(&"cheat".to_owned()),
+        "a real typo is still repaired: {tokens:?}"
     );
 }

@@ -45,6 +45,7 @@ pub const REQUIRED_TOPICS: &[&str] = &[
     "help",
     "greeting",
     "thanks-bye",
+    "human",
     "out-of-scope",
 ];
 
@@ -54,6 +55,7 @@ pub const BOT_TOPICS: &[&str] = &[
     "help",
     "greeting",
     "thanks-bye",
+    "human",
     "out-of-scope",
 ];
 
@@ -68,6 +70,10 @@ pub const MESSAGES_FILE: &str = "_messages.toml";
 
 /// The file with the matcher's cues and lexicon.
 pub const MATCHER_FILE: &str = "_matcher.toml";
+
+/// The learned classifier, written by `confidant train` (optional: without it the matcher uses
+/// its cues and example questions alone).
+pub const MODEL_FILE: &str = "_model.tsv";
 
 /// One curated answer and what the matcher and menus need to know about it.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -178,6 +184,8 @@ pub struct ResponseSet {
     pub messages: Messages,
     /// The text of `_matcher.toml`, parsed by the matcher.
     pub matcher_toml: String,
+    /// The text of `_model.tsv`, if the set has one.
+    pub model_text: Option<String>,
 }
 
 /// One problem in a response file.
@@ -237,7 +245,9 @@ pub fn read_dir(dir: &Path) -> Result<Files, ResponseError> {
     let mut files = Files::new();
     for entry in std::fs::read_dir(dir).map_err(folder_err)? {
         let path = entry.map_err(folder_err)?.path();
-        if path.extension().is_some_and(|e| e == "toml") {
+        if path.extension().is_some_and(|e| e == "toml")
+            || path.file_name().is_some_and(|n| n == MODEL_FILE)
+        {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -359,6 +369,7 @@ pub fn from_files(files: &Files) -> Result<ResponseSet, ResponseError> {
                 by_id,
                 messages,
                 matcher_toml,
+                model_text: files.get(MODEL_FILE).cloned(),
             })
         }
         _ => Err(ResponseError::Invalid(issues)),

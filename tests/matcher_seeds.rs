@@ -1,0 +1,127 @@
+//! The shipped matcher (cues + the trained model in `responses/_model.tsv`) on the questions this
+//! project exists for, and on urgent messages that carry no keyword. Written for these tests,
+//! except the seed questions, which are quoted verbatim from the project's brief.
+
+use std::path::Path;
+
+use confidant::{
+    check::build_matcher,
+    matcher::{Audience, Matcher, Outcome},
+    responses,
+};
+
+fn matcher() -> Matcher {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let set = responses::load(&dir, None).expect("the repo's set loads");
+    let m = build_matcher(&set).expect("the matcher builds");
+    assert!(m.has_model(), "the repo ships a trained model");
+    m
+}
+
+/// The answered topic and audience, or a readable description of any other outcome.
+fn answer(m: &Matcher, text: &str) -> (String, Option<Audience>, Vec<String>) {
+    match m.classify(text) {
+        Outcome::Topic { id, audience, also } => (id, Some(audience), also),
+        other => (format!("{other:?}"), None, vec![]),
+    }
+}
+
+#[test]
+fn the_frightened_parent_gets_the_parents_answer() {
+    let m = matcher();
+    let seed = "Oh my gosh, I'm so worried! My child is on WhatsApp all the time. This \"sexting\" \
+                thing sounds awful. What if they're doing that? Are there ways to make it totally \
+                safe? Like, a button to delete everything forever? Or a way to know if someone is \
+                lying? This is all so scary!";
+    let (topic, audience, _) = answer(&m, seed);
+    assert_eq!(topic, "parents");
+    assert_eq!(audience, Some(Audience::Parent));
+}
+
+#[test]
+fn the_seed_questions_land_on_their_topics() {
+    let m = matcher();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "What are the risks of whatsapp sexting for couples?",
+            &["risks-overview", "encryption"],
+        ),
+        (
+            "How can we reduce the danger when we sext?",
+            &["safer-sexting"],
+        ),
+        (
+            "What signs show that my partner's sexting behaviour is risky or one-sided?",
+            &["warning-signs"],
+        ),
+        (
+            "Is sexting on WhatsApp safe since it's encrypted?",
+            &["encryption", "risks-overview"],
+        ),
+    ];
+    for (text, want) in cases {
+        let (topic, _, _) = answer(&m, text);
+        assert!(want.contains(&topic.as_str()), "{text:?} -> {topic}");
+    }
+}
+
+#[test]
+fn urgent_messages_without_keywords_are_answered_as_urgent() {
+    let m = matcher();
+    let cases = [
+        (
+            "threat to share to keep her, inside pressure",
+            "he gets angry when i dont send pics and says he'll put the ones he has online if i leave",
+            "sextortion",
+        ),
+        (
+            "an adult learns the other person's age",
+            "i just found out the girl i've been sexting is 16",
+            "minors",
+        ),
+        (
+            "wanting everything to stop",
+            "everyone at work has seen them now. i just want all of it to stop, for good",
+            "crisis",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let (topic, _, _) = answer(&m, text);
+        assert_eq!(topic, want, "{name}");
+    }
+}
+
+#[test]
+fn a_friend_in_crisis_is_answered_for_the_helper() {
+    let m = matcher();
+    let (topic, audience, _) = answer(&m, "my friend says she wants to end it all, what do i do");
+    assert_eq!(topic, "crisis");
+    assert_eq!(audience, Some(Audience::Helper));
+}
+
+#[test]
+fn a_parent_asking_about_a_childs_images_gets_parents_with_minors_offered_first() {
+    let m = matcher();
+    let (topic, audience, also) = answer(
+        &m,
+        "my 14 year old son sent a naked picture of himself to a girl, what do i do as his dad",
+    );
+    assert_eq!(topic, "parents");
+    assert_eq!(audience, Some(Audience::Parent));
+    assert_eq!(also.first().map(String::as_str), Some("minors"));
+}
+
+#[test]
+fn explain_shows_the_model_and_the_audience() {
+    let m = matcher();
+    let e = m.explain("can my husband see my whatsapp if he has my icloud password");
+    assert!(!e.model.is_empty());
+    assert!(
+        e.model
+            .windows(2)
+            .all(|w| w[0].probability >= w[1].probability)
+    );
+    assert!(e.audience.is_some());
+    assert!(!e.features.is_empty());
+    assert!(e.to_string().contains("model: "));
+}
