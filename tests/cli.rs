@@ -36,6 +36,16 @@ fn confidant(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("confidant ends")
 }
 
+/// A scratch copy of the repo's response set, for tests that break or change a file.
+fn responses_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(repo().join("responses")).expect("responses") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    dir
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -118,11 +128,7 @@ fn check_passes_on_the_repo_set_and_names_a_broken_field() {
     let ok = confidant(&["check"], "");
     assert!(ok.status.success(), "{}", stdout(&ok));
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(repo().join("responses")).expect("responses") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
-    }
+    let dir = responses_copy();
     let legal = dir.path().join("legal.toml");
     let text = std::fs::read_to_string(&legal).expect("legal.toml");
     let broken = text.replacen("keyword = \"", "keyword = \"two words ", 1);
@@ -256,11 +262,7 @@ fn shell_words_honour_quotes_and_comments() {
 
 #[test]
 fn check_fails_when_the_model_is_older_than_its_examples() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(repo().join("responses")).expect("responses") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
-    }
+    let dir = responses_copy();
     let legal = dir.path().join("legal.toml");
     let text = std::fs::read_to_string(&legal).expect("legal.toml");
     let changed = text.replacen(
