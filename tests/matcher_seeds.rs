@@ -92,12 +92,11 @@ fn urgent_messages_without_keywords_are_answered_as_urgent() {
 }
 
 #[test]
-fn a_friend_in_crisis_gets_the_crisis_answer() {
-    // The audience head reads this one as "self" (0.95) today, so only the topic is asserted;
-    // helper detection is part of the open matcher work.
+fn a_friend_in_crisis_gets_the_crisis_answer_as_a_helper() {
     let m = matcher();
-    let (topic, _, _) = answer(&m, "my friend says she wants to end it all, what do i do");
+    let (topic, audience, _) = answer(&m, "my friend says she wants to end it all, what do i do");
     assert_eq!(topic, "crisis");
+    assert_eq!(audience, Some(Audience::Helper));
 }
 
 #[test]
@@ -125,4 +124,26 @@ fn explain_shows_the_model_and_the_audience() {
     assert!(e.audience.is_some());
     assert!(!e.features.is_empty());
     assert!(e.to_string().contains("model: "));
+}
+
+#[test]
+fn a_denied_urgent_word_does_not_win_through_the_model() {
+    let m = matcher();
+    // The model reads "suicidal" as crisis; the denial in front of it must hold unless the model
+    // is nearly sure.
+    let (topic, _, _) = answer(
+        &m,
+        "not suicidal dont worry lol, does snapchat keep pics on its servers after they open them",
+    );
+    assert_ne!(topic, "crisis");
+    let e = m
+        .explain("not suicidal dont worry lol, does snapchat keep pics on its servers after they open them")
+        .to_string();
+    assert!(e.contains("for a denied cue: not counted"), "{e}");
+    // A denial of one thing does not hide a crisis said in other words.
+    let (topic, _, _) = answer(
+        &m,
+        "im not suicidal but i've been cutting again since he shared it",
+    );
+    assert_eq!(topic, "crisis");
 }

@@ -40,6 +40,10 @@ struct RawWords {
     domain: Vec<String>,
     #[serde(default)]
     noise: Vec<String>,
+    #[serde(default)]
+    retractions: Vec<String>,
+    #[serde(default)]
+    clause_starts: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +106,11 @@ pub(crate) struct Scoring {
     pub model_weight: f32,
     /// An urgent topic the model gives at least this probability is answered (recall first).
     pub model_urgent_probability: f32,
+    /// The threshold instead, for a topic whose urgent cues the message denies or takes back
+    /// ("not suicidal", "kill me (not literally)").
+    pub model_denied_urgent_probability: f32,
+    /// The same threshold for one urgent topic, where the test split says it needs its own.
+    pub model_urgent_by_topic: BTreeMap<String, f32>,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,
     /// A runner-up within this ratio of the best combined score makes the message ambiguous.
@@ -128,6 +137,8 @@ impl Default for Scoring {
             long_message_factor: 0.25,
             model_weight: 0.85,
             model_urgent_probability: 0.25,
+            model_urgent_by_topic: BTreeMap::new(),
+            model_denied_urgent_probability: 0.9,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,
             model_audience_probability: 0.3,
@@ -190,6 +201,11 @@ pub struct MatcherData {
     pub(crate) stopwords: HashSet<String>,
     pub(crate) negators: HashSet<String>,
     pub(crate) hypothetical: PatternSet,
+    /// Phrases right after an urgent cue that take it back ("kill me (not literally)").
+    pub(crate) retractions: PatternSet,
+    /// Words that open a new clause: a negator before one does not reach a cue after it
+    /// ("im not ok i want to die").
+    pub(crate) clause_starts: HashSet<String>,
     pub(crate) domain: HashSet<String>,
     pub(crate) noise: PatternSet,
     pub(crate) rules: AgeRules,
@@ -264,6 +280,19 @@ impl MatcherData {
         let hypothetical =
             compile_set("words.hypothetical", &raw.words.hypothetical, &mut problems);
         let noise = compile_set("words.noise", &raw.words.noise, &mut problems);
+        let retractions = compile_set("words.retractions", &raw.words.retractions, &mut problems);
+        for (topic, p) in &raw.scoring.model_urgent_by_topic {
+            if !super::URGENCY.contains(&topic.as_str()) {
+                problems.push(format!(
+                    "scoring.model_urgent_by_topic.{topic}: not an urgency-ordered topic"
+                ));
+            }
+            if !(0.0..=1.0).contains(p) {
+                problems.push(format!(
+                    "scoring.model_urgent_by_topic.{topic}: {p} is not a probability (0 to 1)"
+                ));
+            }
+        }
 
         let r = &raw.rules;
         if r.minor_min_age > r.minor_max_age || r.minor_max_age >= 18 {
@@ -341,6 +370,8 @@ impl MatcherData {
             negators: fold(&raw.words.negators),
             domain: fold(&raw.words.domain),
             hypothetical,
+            retractions,
+            clause_starts: fold(&raw.words.clause_starts),
             noise,
             rules,
             cues,

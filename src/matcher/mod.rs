@@ -433,13 +433,28 @@ impl Matcher {
             .into_iter()
             .map(|(_, s)| (toks[s.start].sentence, s.end))
             .collect();
+        let retraction_starts: Vec<usize> = self
+            .data
+            .retractions
+            .find_all(&toks)
+            .into_iter()
+            .map(|(_, s)| s.start)
+            .collect();
         let mut best_hit: HashMap<usize, HitState> = HashMap::new();
         for (cue, span) in self.data.cue_patterns.find_all(&toks) {
             let sentence = toks[span.start].sentence;
+            // A negator up to three words before, in the same clause, or a retraction
+            // starting up to three words after ("kill me (not literally)"), denies the cue.
             let from = span.start.saturating_sub(3);
-            let negated = toks[from..span.start]
+            let negated = toks[from..span.start].iter().enumerate().any(|(i, t)| {
+                t.sentence == sentence
+                    && self.data.negators.contains(&t.term)
+                    && !toks[from + i + 1..span.start]
+                        .iter()
+                        .any(|u| self.data.clause_starts.contains(&u.term))
+            }) || retraction_starts
                 .iter()
-                .any(|t| t.sentence == sentence && self.data.negators.contains(&t.term));
+                .any(|&r| r >= span.end && r <= span.end + 3);
             let hypothetical = hyp_ends
                 .iter()
                 .any(|&(s, end)| s == sentence && end <= span.start);
@@ -466,6 +481,10 @@ impl Matcher {
         let mut cue_weights: HashMap<usize, Vec<(f32, Option<HitSpan>)>> = HashMap::new();
         let mut fired: Vec<usize> = Vec::new();
         let mut touched: Vec<usize> = Vec::new();
+        // Urgent topics whose urgent cues the message denies or takes back, and those of them
+        // the model is not sure enough of to overrule the denial.
+        let mut denied: Vec<usize> = Vec::new();
+        let mut suppressed: Vec<usize> = Vec::new();
 
         let age = rules::minor_age(&self.data.rules, &self.data.negators, &toks);
         let child_only = age.child_context
@@ -506,6 +525,9 @@ impl Matcher {
             if class == CueClass::Urgent {
                 if negated || hypothetical {
                     touched.push(topic);
+                    if negated {
+                        denied.push(topic);
+                    }
                 } else {
                     fired.push(topic);
                 }
@@ -696,16 +718,37 @@ impl Matcher {
             // a model unsure between other readings, and escalating it answered adults asking
             // about the law with the text written for under-18s.
             let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
+            // A topic whose urgent cue the message denies ("not suicidal") needs the model to
+            // be nearly sure: the words the denial names are what the model reads most.
             for (c, &t) in self.model_topic.iter().enumerate() {
-                if self.topics[t].urgency.is_some()
-                    && pred.topics[c] >= sc.model_urgent_probability
-                    && top_two.contains(&c)
-                    && !fired.contains(&t)
-                {
+                if self.topics[t].urgency.is_none() || fired.contains(&t) {
+                    continue;
+                }
+                let id = &self.topics[t].id;
+                let mut threshold = sc
+                    .model_urgent_by_topic
+                    .get(id)
+                    .copied()
+                    .unwrap_or(sc.model_urgent_probability);
+                if denied.contains(&t) {
+                    threshold = threshold.max(sc.model_denied_urgent_probability);
+                }
+                if denied.contains(&t) && pred.topics[c] < threshold {
+                    // Nor may the same words win it the combined score below.
                     note(&mut explain, || {
                         format!(
-                            "model: {} at {:.2}, over model_urgent_probability {:.2}: urgent",
-                            self.topics[t].id, pred.topics[c], sc.model_urgent_probability
+                            "model: {id} at {:.2}, under {threshold:.2} for a denied cue: not counted",
+                            pred.topics[c]
+                        )
+                    });
+                    suppressed.push(t);
+                    continue;
+                }
+                if pred.topics[c] >= threshold && top_two.contains(&c) {
+                    note(&mut explain, || {
+                        format!(
+                            "model: {id} at {:.2}, over its urgent threshold {threshold:.2}: urgent",
+                            pred.topics[c]
                         )
                     });
                     fired.push(t);
@@ -790,7 +833,13 @@ impl Matcher {
             return answer(winner, &mut explain);
         }
         if let Some(pred) = &prediction {
-            return self.decide_with_model(pred, &scored, &total, rank_of, &answer, explain);
+            let mut pred = pred.clone();
+            for (c, t) in self.model_topic.iter().enumerate() {
+                if suppressed.contains(t) {
+                    pred.topics[c] = 0.0;
+                }
+            }
+            return self.decide_with_model(&pred, &scored, &total, rank_of, &answer, explain);
         }
 
         let Some(best) = scored.first().copied() else {

@@ -198,6 +198,18 @@ fn danger_said_indirectly_is_still_urgent() {
             "sextortion",
             "i paid once and now he's asking for more money",
         ),
+        (
+            "sextortion",
+            "if i break up with him hes posting them everywhere",
+        ),
+        ("sextortion", "he has my videos and says i owe him more"),
+        // A negator in an earlier clause does not reach the cue.
+        ("crisis", "im not ok i want to die"),
+        (
+            "crisis",
+            "since the video got out i've been giving away my books and my clothes",
+        ),
+        ("crisis", "logging off for good, thanks for the memories"),
     ];
     assert_topics(&m, cases);
 }
@@ -230,6 +242,16 @@ fn negated_or_hypothetical_mentions_are_not_urgent() {
         (
             "not suicidal",
             "im not suicidal, just embarrassed about the pics i sent",
+            "crisis",
+        ),
+        (
+            "taken back right after",
+            "sent the pic to my mum instead of my bf. kill me (not literally)",
+            "crisis",
+        ),
+        (
+            "taken back with jk",
+            "sent the pic to the family group chat by mistake, they're going to kill me jk",
             "crisis",
         ),
         (
@@ -735,6 +757,14 @@ fn bad_data_is_reported_all_at_once() {
             "urgent outside the urgency order",
             format!("{MINI}\n[topics.help]\nurgent = [\"now\"]\n"),
             &["only the urgency-ordered"],
+        ),
+        (
+            "per-topic urgent threshold for a topic outside the urgency order, and out of range",
+            format!("{MINI}\n[scoring.model_urgent_by_topic]\nhelp = 0.5\ncrisis = 1.5\n"),
+            &[
+                "model_urgent_by_topic.help: not an urgency-ordered topic",
+                "model_urgent_by_topic.crisis: 1.5 is not a probability",
+            ],
         ),
         (
             "cue that is just an app name",

@@ -45,7 +45,7 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             min_count: 2,
-            l2: 3e-6,
+            l2: 1e-6,
             max_iters: 300,
             char_weight: 1.0,
             audience_weight: 3.0,
