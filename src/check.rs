@@ -8,10 +8,13 @@
 use std::path::Path;
 
 use crate::{
+    config::Region,
     corpus::{Batch, training_samples},
     matcher::learned::train::fingerprint,
-    matcher::{LearnedModel, Matcher, MatcherData, MatcherError, TopicProfile},
-    responses::{self, Issue, MATCHER_FILE, ResponseError, ResponseSet},
+    matcher::{Audience, LearnedModel, Matcher, MatcherData, MatcherError, Outcome, TopicProfile},
+    padding,
+    reply::{Composer, Instance},
+    responses::{self, Issue, MATCHER_FILE, MESSAGES_FILE, ResponseError, ResponseSet},
 };
 
 /// Checks the set in `dir` (with an optional overlay); an empty list means it is clean.
@@ -35,6 +38,7 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
             });
         }
     }
+    issues.extend(padding_problems(set));
     let matcher = match build_matcher(set) {
         Ok(m) => m,
         Err(e) => {
@@ -63,6 +67,75 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
         }
     }
     issues
+}
+
+/// Texts that would not fit the one padded message size (with room for the reply metadata):
+/// every answer with its longest follow-up list and a homeserver name of the longest legal
+/// length, the "did you mean" menu with the three longest titles, and every fixed message.
+fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
+    let limit = padding::CONTENT_BYTES - padding::REPLY_ALLOWANCE;
+    let instance = Instance {
+        region: Region::Us,
+        homeserver: "h".repeat(253),
+    };
+    let composer = Composer::new(set, &instance);
+    let mut by_title: Vec<&crate::responses::Topic> = set.topics().iter().collect();
+    by_title.sort_by_key(|t| std::cmp::Reverse(t.title.len() + t.keyword.len()));
+    let longest: Vec<String> = by_title.iter().map(|t| t.id.clone()).collect();
+    let mut texts: Vec<(String, String, String)> = set
+        .topics()
+        .iter()
+        .map(|t| {
+            let outcome = Outcome::Topic {
+                id: t.id.clone(),
+                also: longest.clone(),
+                audience: Audience::default(),
+            };
+            (
+                file_of(&t.id),
+                "answer".to_owned(),
+                composer.compose(&outcome),
+            )
+        })
+        .collect();
+    let menu = Outcome::Ambiguous {
+        options: longest.iter().take(3).cloned().collect(),
+    };
+    texts.push((
+        MESSAGES_FILE.to_owned(),
+        "did_you_mean".to_owned(),
+        composer.compose(&menu),
+    ));
+    let m = &set.messages;
+    for (field, text) in [
+        ("not_encrypted", &m.not_encrypted),
+        ("undecryptable", &m.undecryptable),
+        ("too_long", &m.too_long),
+        ("slow_down", &m.slow_down),
+        ("non_text", &m.non_text),
+        ("forget_done", &m.forget_done),
+    ] {
+        texts.push((MESSAGES_FILE.to_owned(), field.to_owned(), text.clone()));
+    }
+    texts
+        .into_iter()
+        .filter_map(|(file, field, text)| {
+            let content = padding::notice(&text);
+            let map = match serde_json::to_value(&content) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            let len = padding::unpadded_len(&map);
+            (len > limit).then(|| Issue {
+                file,
+                field,
+                why: format!(
+                    "the message it makes is {len} bytes of JSON, over the {limit} that fit the \
+                     one padded size every message is sent at; shorten it"
+                ),
+            })
+        })
+        .collect()
 }
 
 /// Builds the matcher from a loaded set, with its learned model when the set has one.
@@ -180,6 +253,19 @@ mod tests {
             issues.len(),
             text.join("\n")
         );
+    }
+
+    #[test]
+    fn a_text_too_long_for_the_padded_size_is_reported() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+        let mut set = responses::load(&dir, None).unwrap();
+        assert!(padding_problems(&set).is_empty());
+        set.messages.forget_done = "All gone. ".repeat(2_000);
+        let issues = padding_problems(&set);
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].file, MESSAGES_FILE);
+        assert_eq!(issues[0].field, "forget_done");
+        assert!(issues[0].why.contains("padded size"), "{}", issues[0].why);
     }
 }
 

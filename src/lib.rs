@@ -25,6 +25,7 @@ pub mod eval;
 pub mod flood;
 pub mod matcher;
 pub mod matrix;
+pub mod padding;
 pub mod privacy;
 pub mod reply;
 pub mod responses;

@@ -31,7 +31,7 @@ use matrix_sdk::{
                 encrypted::OriginalSyncRoomEncryptedEvent,
                 message::{
                     AddMentions, ForwardThread, MessageType, OriginalSyncRoomMessageEvent,
-                    Relation, ReplyMetadata, RoomMessageEventContent,
+                    Relation, ReplyMetadata,
                 },
             },
         },
@@ -50,6 +50,7 @@ use crate::{
     config::{Config, Secrets},
     flood::{Limiter, Verdict},
     matcher::{Matcher, Outcome},
+    padding,
     reply::{Composer, Instance},
     responses::ResponseSet,
 };
@@ -649,6 +650,9 @@ async fn wait_for_key(
 /// With `reply_to`, it is a rich reply to that message (no fallback quote: the question is not
 /// copied into the answer) that mentions its sender.
 ///
+/// Every message is padded to one size ([`padding`]), so its ciphertext does not say which
+/// answer it carries.
+///
 /// Rate limits are waited out and network failures retried, with one transaction id for all
 /// attempts, so a retry after a lost response cannot post the answer twice.
 async fn send(
@@ -656,17 +660,26 @@ async fn send(
     markdown: &str,
     reply_to: Option<ReplyMetadata<'_>>,
 ) -> Result<(), HandleError> {
-    let mut content = RoomMessageEventContent::notice_markdown(markdown);
+    let mut content = padding::notice(markdown);
     if let Some(metadata) = reply_to {
         content = content.make_reply_to(metadata, ForwardThread::Yes, AddMentions::Yes);
     }
+    // One size for every message, so the ciphertext does not tell which answer it carries.
+    let raw = padding::to_raw(&content).unwrap_or_else(|(unpadded, e)| {
+        warn!(
+            len = e.len,
+            limit = e.limit,
+            "message over the padded size; sent unpadded"
+        );
+        unpadded
+    });
     let txn_id = TransactionId::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
         let error = match room
-            .send(content.clone())
-            .with_transaction_id(txn_id.clone())
+            .send_raw("m.room.message", &raw)
+            .with_transaction_id(&txn_id)
             .await
         {
             Ok(_) => return Ok(()),

@@ -680,6 +680,55 @@ async fn hostile_and_odd_input_gets_a_clear_reply_and_never_an_echo() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_travels_at_one_ciphertext_size() {
+    use matrix_sdk::ruma::{
+        api::client::message::get_message_events, events::AnyTimelineEvent, serde::Raw,
+    };
+
+    let (_, mut bot, user, room) = encrypted_dm().await;
+    // A short answer, a long one, a menu and an urgent one.
+    for question in [
+        "thanks, bye",
+        "what are the risks of sexting on whatsapp",
+        "hi",
+        "someone is blackmailing me with my pics",
+    ] {
+        user.say(&room, question).await;
+    }
+    let replies = user.messages_from(&room, &bot.user_id, 4, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 4, "{replies:#?}");
+    let lengths: std::collections::BTreeSet<usize> = replies.iter().map(String::len).collect();
+    assert!(lengths.len() > 1, "the answers differ in length as text");
+    bot.stop();
+
+    // What the homeserver holds: the encrypted events as sent, never decrypted here.
+    let request = get_message_events::v3::Request::backward(room.room_id().to_owned());
+    let response = user.client.send(request).await.expect("messages");
+    let ciphertexts: Vec<usize> = response
+        .chunk
+        .iter()
+        .filter(|e: &&Raw<AnyTimelineEvent>| {
+            e.get_field::<String>("sender").ok().flatten().as_deref() == Some(bot.user_id.as_str())
+                && e.get_field::<String>("type").ok().flatten().as_deref()
+                    == Some("m.room.encrypted")
+        })
+        .filter_map(|e| {
+            let content: serde_json::Value = e.get_field("content").ok().flatten()?;
+            Some(content["ciphertext"].as_str()?.len())
+        })
+        .collect();
+    assert_eq!(
+        ciphertexts.len(),
+        4,
+        "four encrypted answers: {ciphertexts:?}"
+    );
+    assert!(
+        ciphertexts.iter().all(|&c| c == ciphertexts[0]),
+        "one ciphertext size for every answer: {ciphertexts:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invites_to_rooms_over_the_member_limit_are_declined() {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);

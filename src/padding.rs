@@ -1,0 +1,171 @@
+//! One size for every message the bot sends.
+//!
+//! Megolm encrypts with AES-CBC, so a ciphertext is as long as its plaintext, rounded up to 16
+//! bytes. Every answer is a fixed, curated text: without padding, each topic would have its own
+//! size, and anyone who relays the room's events (every homeserver in it) could ask each example
+//! question once, note the sizes, and from then on read which answer a person got. So every
+//! message content is padded with a filler field to exactly [`CONTENT_BYTES`] bytes before it is
+//! encrypted. Clients ignore fields they do not know.
+//!
+//! The room id and event type around the content are the same for every message in a room, so
+//! one content size means one ciphertext size. `confidant check` fails when an answer (with an
+//! overlay, the longest follow-up list and the longest reply metadata) would not fit.
+
+use matrix_sdk::ruma::{
+    events::{AnyMessageLikeEventContent, room::message::RoomMessageEventContent},
+    serde::Raw,
+};
+use serde_json::{Map, Value};
+
+/// The filler field added to every message content.
+pub const FIELD: &str = "io.confidant.padding";
+
+/// The size of every padded message content, in bytes of JSON. Far above the longest answer,
+/// and far below the 65,536-byte event limit once encrypted (base64 adds a third).
+pub const CONTENT_BYTES: usize = 16_384;
+
+/// Room the reply metadata needs (a reply relation, the mention of the sender's user id, which
+/// may be up to 255 bytes): `check` keeps this much free in every reply.
+pub const REPLY_ALLOWANCE: usize = 1_024;
+
+/// A content too large to pad to [`CONTENT_BYTES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the message content is {len} bytes before padding, over the {limit}-byte padded size")]
+pub struct TooLarge {
+    /// Serialised size with an empty filler.
+    pub len: usize,
+    /// The padded size.
+    pub limit: usize,
+}
+
+/// The content the bot sends for a Markdown text: an `m.notice` rendered to HTML, with the
+/// Markdown kept as the plain-text body.
+pub fn notice(markdown: &str) -> RoomMessageEventContent {
+    RoomMessageEventContent::notice_markdown(markdown)
+}
+
+/// A message content as the JSON the bot sends, padded to [`CONTENT_BYTES`]; the unpadded JSON
+/// with the error when it does not fit (which `check` rules out for every curated text).
+pub fn to_raw(
+    content: &RoomMessageEventContent,
+) -> Result<Raw<AnyMessageLikeEventContent>, (Raw<AnyMessageLikeEventContent>, TooLarge)> {
+    let map = match serde_json::to_value(content) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let raw = |text: String| {
+        Raw::from_json_string(text).unwrap_or_else(|_| {
+            Raw::from_json_string("{}".to_owned()).expect("an empty object is JSON")
+        })
+    };
+    match pad(map.clone()) {
+        Ok(text) => Ok(raw(text)),
+        Err(e) => Err((raw(serde_json::to_string(&map).unwrap_or_default()), e)),
+    }
+}
+
+/// The serialised size of a content with an empty filler: what padding has to fill up.
+pub fn unpadded_len(content: &Map<String, Value>) -> usize {
+    let mut c = content.clone();
+    c.insert(FIELD.to_owned(), Value::String(String::new()));
+    serde_json::to_string(&c)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX)
+}
+
+/// The content, as JSON text of exactly [`CONTENT_BYTES`] bytes.
+pub fn pad(content: Map<String, Value>) -> Result<String, TooLarge> {
+    pad_to(content, CONTENT_BYTES)
+}
+
+fn pad_to(mut content: Map<String, Value>, size: usize) -> Result<String, TooLarge> {
+    let len = unpadded_len(&content);
+    if len > size {
+        return Err(TooLarge { len, limit: size });
+    }
+    // Spaces need no escaping, so each one adds exactly one byte.
+    content.insert(FIELD.to_owned(), Value::String(" ".repeat(size - len)));
+    let text = serde_json::to_string(&content).unwrap_or_default();
+    debug_assert_eq!(text.len(), size);
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(body: &str) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("msgtype".to_owned(), Value::from("m.notice"));
+        m.insert("body".to_owned(), Value::from(body));
+        m
+    }
+
+    #[test]
+    fn short_and_long_contents_pad_to_the_same_size() {
+        let bodies = [
+            String::new(),
+            "hi".to_owned(),
+            "quotes \" and \\ backslashes and ünïcödé and emoji 🫶 and\nnew lines".to_owned(),
+            "x".repeat(9_000),
+        ];
+        for body in &bodies {
+            let text = pad(content(body)).expect("fits");
+            assert_eq!(text.len(), CONTENT_BYTES);
+            let back: Map<String, Value> = serde_json::from_str(&text).expect("valid JSON");
+            assert_eq!(
+                back["body"],
+                Value::from(body.as_str()),
+                "the content is unchanged"
+            );
+            assert!(back[FIELD].as_str().is_some_and(|f| f.trim().is_empty()));
+        }
+    }
+
+    #[test]
+    fn every_answer_and_reply_is_sent_at_one_size() {
+        use matrix_sdk::ruma::{
+            event_id,
+            events::room::message::{AddMentions, ForwardThread, ReplyMetadata},
+            user_id,
+        };
+        let short = notice("ok");
+        let long = notice(&"**A long answer** with [a link](https://example.org).\n\n".repeat(100));
+        let reply = notice("a reply").make_reply_to(
+            ReplyMetadata::new(
+                event_id!("$abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
+                user_id!("@someone:example.org"),
+                None,
+            ),
+            ForwardThread::Yes,
+            AddMentions::Yes,
+        );
+        for c in [&short, &long, &reply] {
+            let raw = to_raw(c).expect("fits");
+            assert_eq!(raw.json().get().len(), CONTENT_BYTES);
+            assert!(raw.get_field::<String>("body").ok().flatten().is_some());
+        }
+        let huge = notice(&"z".repeat(CONTENT_BYTES));
+        let (unpadded, err) = to_raw(&huge).expect_err("too large");
+        assert!(err.len > CONTENT_BYTES);
+        assert!(
+            unpadded.json().get().len() < err.len,
+            "sent without the filler"
+        );
+    }
+
+    #[test]
+    fn a_content_exactly_at_the_size_fits_and_one_byte_more_does_not() {
+        let base = unpadded_len(&content(""));
+        let fits = "y".repeat(100 - base);
+        assert_eq!(pad_to(content(&fits), 100).map(|t| t.len()), Ok(100));
+        let over = "y".repeat(101 - base);
+        assert_eq!(
+            pad_to(content(&over), 100),
+            Err(TooLarge {
+                len: 101,
+                limit: 100
+            })
+        );
+    }
+}
