@@ -105,9 +105,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Whether the answer is one of the urgency-ordered topics (crisis, sextortion …).
+    /// Whether the answer is one of the urgency-ordered topics (crisis, sextortion …), matched
+    /// or picked from a menu: typing "crisis", as the out-of-scope answer tells people to, is as
+    /// urgent as saying what is wrong.
     pub fn is_urgent(&self) -> bool {
-        matches!(self, Outcome::Topic { id, .. } if URGENCY.contains(&id.as_str()))
+        matches!(
+            self,
+            Outcome::Topic { id, .. } | Outcome::MenuPick { id } if URGENCY.contains(&id.as_str())
+        )
     }
 
     /// The answered topic id: the topic or menu pick, `out-of-scope` for [`Outcome::OutOfScope`],

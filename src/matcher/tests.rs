@@ -588,6 +588,42 @@ fn outcome_topic_mapping() {
 }
 
 #[test]
+fn urgent_topics_are_urgent_whether_matched_or_picked() {
+    let topic = |id: &str| Outcome::Topic {
+        id: id.into(),
+        also: vec![],
+        audience: Audience::Myself,
+    };
+    let pick = |id: &str| Outcome::MenuPick { id: id.into() };
+    let cases: &[(&str, Outcome, bool)] = &[
+        ("matched crisis", topic("crisis"), true),
+        ("picked crisis", pick("crisis"), true),
+        ("picked sextortion", pick("sextortion"), true),
+        ("picked pressure", pick("pressure-coercion"), true),
+        ("matched encryption", topic("encryption"), false),
+        ("picked help", pick("help"), false),
+        ("out of scope", Outcome::OutOfScope, false),
+        (
+            "ambiguous with crisis",
+            Outcome::Ambiguous {
+                options: vec!["crisis".into(), "help".into()],
+            },
+            false,
+        ),
+        ("too long", Outcome::TooLong, false),
+    ];
+    for (name, o, want) in cases {
+        assert_eq!(o.is_urgent(), *want, "{name}");
+    }
+    // The real matcher turns the bare keyword and number of crisis into an urgent pick.
+    let m = real_matcher();
+    for typed in ["crisis", "CRISIS"] {
+        let o = m.classify(typed);
+        assert!(o.is_urgent(), "{typed}: {o:?}");
+    }
+}
+
+#[test]
 fn explanation_shows_rules_and_serialises() {
     let m = real_matcher();
     let e = m.explain("my ex is threatening to share my pics and i want to kill myself");

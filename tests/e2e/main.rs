@@ -559,8 +559,9 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
 async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
     let (_, mut bot, user, room) = encrypted_dm().await;
 
-    // The example config allows a burst of 5. Then, still over the limit, the same urgent
-    // message twice: the first is answered anyway, the second is not.
+    // The example config allows a burst of 5. Then, still over the limit, the bare keyword the
+    // out-of-scope answer tells people to type ("crisis", a menu pick) and an urgent message:
+    // the first is answered anyway, the second is not (one urgent message per window).
     let mut questions = Vec::new();
     for i in 0..9 {
         questions.push(
@@ -568,9 +569,8 @@ async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
                 .await,
         );
     }
-    let urgent = "i don't want to be alive anymore";
-    questions.push(user.say(&room, urgent).await);
-    questions.push(user.say(&room, urgent).await);
+    questions.push(user.say(&room, "crisis").await);
+    questions.push(user.say(&room, "i don't want to be alive anymore").await);
     let replies = user
         .replies_from(&room, &bot.user_id, Duration::from_secs(30), |r| {
             r.len() >= 8
@@ -587,7 +587,7 @@ async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
         "{replies:#?}"
     );
     // Each reply points at its message: the first five answered, the sixth told to slow down,
-    // the first urgent one answered.
+    // the menu pick "crisis" answered.
     let pointed: Vec<_> = replies.iter().map(|r| r.in_reply_to.clone()).collect();
     let expected: Vec<_> = questions[..6]
         .iter()
