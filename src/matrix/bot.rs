@@ -98,6 +98,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     session::prepare_data_dir(&config.data_dir)?;
+    let _lock = session::lock_data_dir(&config.data_dir)?;
     let client = session::build_client(&config, &secrets.store_passphrase).await?;
     let start = session::login_or_restore(&client, &config, secrets.password.as_ref()).await?;
     check_reachable(&client, &config).await?;

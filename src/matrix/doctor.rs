@@ -164,6 +164,19 @@ pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
         ));
         return lines;
     }
+    // The stores belong to one process at a time: beside a running bot, doctor does not open
+    // them (and says so) rather than race it.
+    let _lock = match session::lock_data_dir(&config.data_dir) {
+        Ok(lock) => lock,
+        Err(e) => {
+            lines.push(fail(
+                "stores",
+                format!("not opened: {e}"),
+                "run doctor while the bot is stopped (systemctl stop confidant), or read the bot's own log",
+            ));
+            return lines;
+        }
+    };
     let client = match session::build_client(&config, &secrets.store_passphrase).await {
         Ok(c) => {
             lines.push(pass(
@@ -306,6 +319,7 @@ pub async fn login(
     password: &Secret<String>,
 ) -> anyhow::Result<LoginReport> {
     session::prepare_data_dir(&config.data_dir)?;
+    let _lock = session::lock_data_dir(&config.data_dir)?;
     let client = session::build_client(config, &secrets.store_passphrase).await?;
     let start = session::login_or_restore(&client, config, Some(password)).await?;
     let cross_signed = session::ensure_cross_signing(&client, config, Some(password)).await?;

@@ -65,6 +65,76 @@ pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The lock file in the data dir, held by the one process that uses its Olm account.
+pub const LOCK_FILE: &str = "lock";
+
+/// An exclusive hold on the data dir, released when dropped (or when the process ends, however
+/// it ends: the kernel drops the lock with the file).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: fs::File,
+}
+
+/// Why the data dir cannot be locked.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds it.
+    #[error(
+        "another confidant process{} is using the data dir {}; stop it first (two processes on one \
+         device would answer twice and break each other's decryption)",
+        holder.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        dir.display()
+    )]
+    Held {
+        /// The data dir.
+        dir: PathBuf,
+        /// The holder's process id, as it wrote it.
+        holder: Option<u32>,
+    },
+    /// The lock file cannot be opened or locked.
+    #[error("cannot lock {}: {source}", path.display())]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+}
+
+/// Takes the data dir's lock for this process and writes its pid into the lock file (the only
+/// thing in it), or says which process holds it. The dir must exist.
+pub fn lock_data_dir(dir: &Path) -> Result<DirLock, LockError> {
+    let path = dir.join(LOCK_FILE);
+    let io = |source| LockError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.trim().parse().ok());
+            return Err(LockError::Held {
+                dir: dir.to_owned(),
+                holder,
+            });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    file.set_len(0).map_err(io)?;
+    write!(file, "{}", std::process::id()).map_err(io)?;
+    Ok(DirLock { _file: file })
+}
+
 /// Entries of the data dir (and the dir itself) that group or others may read.
 pub fn loose_modes(dir: &Path) -> Vec<(PathBuf, u32)> {
     let mut loose = Vec::new();
@@ -296,4 +366,28 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     file.sync_all()?;
     fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_holder_of_the_data_dir_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_data_dir(dir.path()).expect("free");
+        let pid = std::process::id();
+        assert_eq!(
+            fs::read_to_string(dir.path().join(LOCK_FILE)).unwrap(),
+            pid.to_string()
+        );
+        match lock_data_dir(dir.path()) {
+            Err(LockError::Held { holder, .. }) => assert_eq!(holder, Some(pid)),
+            other => panic!("a second lock was not refused: {other:?}"),
+        }
+        let text = lock_data_dir(dir.path()).unwrap_err().to_string();
+        assert!(text.contains(&format!("(pid {pid})")), "{text}");
+        drop(first);
+        lock_data_dir(dir.path()).expect("free again once dropped");
+    }
 }

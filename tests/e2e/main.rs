@@ -131,6 +131,7 @@ async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
             .into_owned();
         assert!(
             name == "session.json"
+                || name == "lock"
                 || name.starts_with("store/matrix-sdk-crypto")
                 || name.starts_with("store/matrix-sdk-state"),
             "unexpected file {name}"
@@ -726,6 +727,50 @@ async fn every_answer_travels_at_one_ciphertext_size() {
         ciphertexts.iter().all(|&c| c == ciphertexts[0]),
         "one ciphertext size for every answer: {ciphertexts:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_the_same_data_dir_is_refused_at_once() {
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    let pid = bot.pid().expect("running");
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+
+    let second = bot.command(synapse, &["run"], &[]);
+    assert!(!second.status.success(), "a second run must not start");
+    let said = text(&second);
+    assert!(
+        said.contains(&format!("(pid {pid})")),
+        "names the holder: {said}"
+    );
+    let login = bot.command(synapse, &["login"], &[]);
+    assert!(!login.status.success());
+    assert!(
+        text(&login).contains("is using the data dir"),
+        "{}",
+        text(&login)
+    );
+    let doctor = bot.command(synapse, &["doctor"], &[]);
+    assert!(!doctor.status.success());
+    assert!(
+        text(&doctor).contains("not opened: another confidant process"),
+        "doctor says it left the stores alone: {}",
+        text(&doctor)
+    );
+
+    // The running bot is unharmed: it still answers, once.
+    user.say(&room, "is sexting legal?").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    bot.stop();
+    // Once it has stopped, the data dir is free again.
+    let doctor = bot.command(synapse, &["doctor"], &[]);
+    assert!(!text(&doctor).contains("not opened"), "{}", text(&doctor));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
