@@ -13,6 +13,11 @@ use confidant::{
 };
 
 fn main() -> ExitCode {
+    if let Err(e) = confidant::privacy::no_core_dumps() {
+        eprintln!(
+            "confidant: cannot turn off core dumps ({e}); a crash could write memory to disk"
+        );
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config } => commands::run(&config),

@@ -136,9 +136,37 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// Keeps this process's memory (decrypted messages, the store passphrase, the access token) out
+/// of core files: a core size limit of 0, and not dumpable (which also stops other processes of
+/// the same user from attaching to it). Every command calls it first, so bare runs and
+/// containers are covered as well as the systemd unit (which also sets `LimitCORE=0`).
+pub fn no_core_dumps() -> std::io::Result<()> {
+    use rustix::process::{DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit};
+    setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        },
+    )?;
+    set_dumpable_behavior(DumpableBehavior::NotDumpable)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_process_writes_no_core_file() {
+        no_core_dumps().expect("allowed for any process");
+        let core = rustix::process::getrlimit(rustix::process::Resource::Core);
+        assert_eq!((core.current, core.maximum), (Some(0), Some(0)));
+        assert_eq!(
+            rustix::process::dumpable_behavior().expect("readable"),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
 
     #[test]
     fn secret_debug_and_display_are_redacted() {

@@ -741,6 +741,18 @@ async fn a_second_process_on_the_same_data_dir_is_refused_at_once() {
         )
     };
 
+    // No core file can be written by the running bot.
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .expect("core line");
+    assert_eq!(
+        core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(),
+        ["0", "0"],
+        "{core}"
+    );
+
     let second = bot.command(synapse, &["run"], &[]);
     assert!(!second.status.success(), "a second run must not start");
     let said = text(&second);
