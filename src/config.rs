@@ -535,6 +535,19 @@ impl Reader {
     }
 
     fn check_url(&mut self, url: &str) -> Option<String> {
+        if let Some(rest) = url.strip_prefix("http://")
+            && !is_loopback_authority(rest)
+        {
+            // The access token and every message's metadata would cross the network in clear.
+            self.problem(
+                "homeserver",
+                format!(
+                    "{url:?} is plain http; use https (http is accepted only for a homeserver on \
+                     this machine: 127.0.0.1, [::1] or localhost)"
+                ),
+            );
+            return None;
+        }
         let rest = url
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"));
@@ -563,6 +576,20 @@ impl Reader {
             None
         }
     }
+}
+
+/// Whether the host of `authority[/path]` (after `http://`) is this machine.
+fn is_loopback_authority(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn is_user_id(id: &str) -> bool {
@@ -701,6 +728,34 @@ mod tests {
         assert_eq!(c.homeserver, "http://127.0.0.1:8008");
         assert_eq!(c.user_id, "@bot:localhost");
         assert_eq!(c.data_dir, PathBuf::from("/var/lib/confidant"));
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_this_machine() {
+        for (url, ok) in [
+            ("http://127.0.0.1:8008", true),
+            ("http://127.0.0.53", true),
+            ("http://localhost:8008/", true),
+            ("http://[::1]:8008", true),
+            ("https://matrix.example.org", true),
+            ("http://matrix.example.org", false),
+            ("http://192.168.1.5:8008", false),
+            ("http://127.0.0.1.example.org", false),
+            ("http://localhost.example.org:8008", false),
+        ] {
+            let text = GOOD.replace("https://matrix.example.org/", url);
+            assert!(text.contains(url), "{url}: GOOD names the homeserver");
+            let result = parse(&text, Path::new("/etc/confidant"), &env(&[]));
+            assert_eq!(result.is_ok(), ok, "{url}: {result:?}");
+        }
+        let err = parse(
+            &GOOD.replace("https://matrix.example.org/", "http://matrix.example.org"),
+            Path::new("."),
+            &env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("plain http; use https"), "{err}");
     }
 
     #[test]
