@@ -213,6 +213,30 @@ pub async fn build_client(config: &Config, passphrase: &Secret<String>) -> anyho
     Ok(client)
 }
 
+/// Refuses a session file written for another account or another homeserver: its access token
+/// must never be sent to a server it was not issued by.
+fn check_stored(path: &Path, stored: &SessionFile, config: &Config) -> anyhow::Result<()> {
+    if stored.session.meta.user_id.as_str() != config.user_id {
+        bail!(
+            "{} belongs to {}, but the config says {}; use another data_dir for another account",
+            path.display(),
+            stored.session.meta.user_id,
+            config.user_id
+        );
+    }
+    if stored.homeserver.trim_end_matches('/') != config.homeserver.trim_end_matches('/') {
+        bail!(
+            "{} was written for the homeserver {}, but the config says {}; its access token is \
+             not sent anywhere else. If it is the same server at a new address, set \
+             \"homeserver\" in that file to the new URL",
+            path.display(),
+            stored.homeserver,
+            config.homeserver
+        );
+    }
+    Ok(())
+}
+
 /// Restores the stored session, or logs in with the password when there is none.
 pub async fn login_or_restore(
     client: &Client,
@@ -229,14 +253,7 @@ pub async fn login_or_restore(
                 path.display()
             )
         })?;
-        if stored.session.meta.user_id.as_str() != config.user_id {
-            bail!(
-                "{} belongs to {}, but the config says {}; use another data_dir for another account",
-                path.display(),
-                stored.session.meta.user_id,
-                config.user_id
-            );
-        }
+        check_stored(&path, &stored, config)?;
         client
             .matrix_auth()
             .restore_session(stored.session, RoomLoadSettings::default())
@@ -371,6 +388,45 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_for_another_account_or_homeserver_is_refused() {
+        let stored: SessionFile = serde_json::from_value(serde_json::json!({
+            "homeserver": "https://matrix.example.org",
+            "session": {
+                "user_id": "@confidant:example.org",
+                "device_id": "ABCDEFGHIJ",
+                "access_token": "token-not-printed",
+            },
+        }))
+        .expect("a session file");
+        let env = |_: &str| None;
+        let config = |homeserver: &str, user: &str| {
+            crate::config::parse(
+                &format!("homeserver = {homeserver:?}\nuser_id = {user:?}\ndata_dir = \"d\"\n"),
+                Path::new("/etc/confidant"),
+                &env,
+            )
+            .expect("valid config")
+        };
+        let path = Path::new("/data/session.json");
+        let same = config("https://matrix.example.org/", "@confidant:example.org");
+        check_stored(path, &stored, &same).expect("the same account and server");
+        let other_user = config("https://matrix.example.org", "@other:example.org");
+        let err = check_stored(path, &stored, &other_user)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("belongs to @confidant:example.org"), "{err}");
+        let other_server = config("https://evil.example.net", "@confidant:example.org");
+        let err = check_stored(path, &stored, &other_server)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("written for the homeserver https://matrix.example.org"),
+            "{err}"
+        );
+        assert!(!err.contains("token-not-printed"), "{err}");
+    }
 
     #[test]
     fn one_holder_of_the_data_dir_at_a_time() {
