@@ -124,6 +124,25 @@ fn chat_greets_then_answers_until_an_empty_line() {
 }
 
 #[test]
+fn chat_answers_the_frightened_parent_with_the_parents_answer() {
+    // The project's seed question, verbatim.
+    let seed = "Oh my gosh, I'm so worried! My child is on WhatsApp all the time. This \"sexting\" \
+                thing sounds awful. What if they're doing that? Are there ways to make it totally \
+                safe? Like, a button to delete everything forever? Or a way to know if someone is \
+                lying? This is all so scary!";
+    let out = confidant(&["chat"], &format!("{seed}\n\n"));
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let parents = set()
+        .get("parents")
+        .expect("topic")
+        .answer
+        .trim()
+        .to_owned();
+    assert!(text.contains(&format!("confidant>\n{parents}")), "{text}");
+}
+
+#[test]
 fn check_passes_on_the_repo_set_and_names_a_broken_field() {
     let ok = confidant(&["check"], "");
     assert!(ok.status.success(), "{}", stdout(&ok));

@@ -36,6 +36,15 @@ async fn encrypted_dm_with(
     (synapse, bot, user, room)
 }
 
+/// Everything a finished command printed: stdout, then stderr.
+fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// Whether a reply is the curated answer of `topic`.
 fn is_answer_of(reply: &str, topic: &str) -> bool {
     let set = response_set();
@@ -480,13 +489,6 @@ async fn homeserver_outage_is_ridden_out_and_every_question_answered_once() {
 async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
     let synapse = synapse();
     let bot = Bot::new(synapse);
-    let text = |o: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
 
     // A wrong password: a clear error, and nothing usable left behind.
     let wrong = bot.command(
@@ -495,24 +497,33 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
         &[("CONFIDANT_PASSWORD", "not the password")],
     );
     assert!(!wrong.status.success());
-    assert!(text(&wrong).contains("wrong password"), "{}", text(&wrong));
+    assert!(
+        output_text(&wrong).contains("wrong password"),
+        "{}",
+        output_text(&wrong)
+    );
     assert!(!bot.data_dir().join("session.json").exists());
 
     let login = bot.command(synapse, &["login"], &[]);
-    assert!(login.status.success(), "{}", text(&login));
+    assert!(login.status.success(), "{}", output_text(&login));
     assert!(
-        text(&login).contains("Cross-signing is set up"),
+        output_text(&login).contains("Cross-signing is set up"),
         "{}",
-        text(&login)
+        output_text(&login)
     );
     assert!(
-        !text(&login).contains(harness::PASSPHRASE) && !text(&login).contains(harness::PASSWORD)
+        !output_text(&login).contains(harness::PASSPHRASE)
+            && !output_text(&login).contains(harness::PASSWORD)
     );
 
     // After login, no password is needed.
     let doctor = bot.command(synapse, &["doctor"], &[("CONFIDANT_PASSWORD", "")]);
-    assert!(doctor.status.success(), "{}", text(&doctor));
-    assert!(!text(&doctor).contains('✗'), "{}", text(&doctor));
+    assert!(doctor.status.success(), "{}", output_text(&doctor));
+    assert!(
+        !output_text(&doctor).contains('✗'),
+        "{}",
+        output_text(&doctor)
+    );
     for name in [
         "config",
         "responses",
@@ -524,16 +535,16 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
         "encryption",
     ] {
         assert!(
-            text(&doctor).contains(&format!("✓ {name}:")),
+            output_text(&doctor).contains(&format!("✓ {name}:")),
             "no ✓ for {name}:\n{}",
-            text(&doctor)
+            output_text(&doctor)
         );
     }
 
     let red = |env: &[(&str, &str)], name: &str, fix: &str| {
         let out = bot.command(synapse, &["doctor"], env);
         assert!(!out.status.success(), "doctor passed with {env:?}");
-        let t = text(&out);
+        let t = output_text(&out);
         assert!(t.contains(&format!("✗ {name}:")), "no ✗ {name}:\n{t}");
         assert!(t.contains(fix), "no fix {fix:?}:\n{t}");
     };
@@ -553,7 +564,7 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
     std::fs::set_permissions(&session, std::fs::Permissions::from_mode(0o600)).unwrap();
     // The wrong passphrase changed nothing: the right one still opens the stores.
     let again = bot.command(synapse, &["doctor"], &[]);
-    assert!(again.status.success(), "{}", text(&again));
+    assert!(again.status.success(), "{}", output_text(&again));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -733,13 +744,6 @@ async fn every_answer_travels_at_one_ciphertext_size() {
 async fn a_second_process_on_the_same_data_dir_is_refused_at_once() {
     let (synapse, mut bot, user, room) = encrypted_dm().await;
     let pid = bot.pid().expect("running");
-    let text = |o: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
 
     // No core file can be written by the running bot.
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
@@ -755,7 +759,7 @@ async fn a_second_process_on_the_same_data_dir_is_refused_at_once() {
 
     let second = bot.command(synapse, &["run"], &[]);
     assert!(!second.status.success(), "a second run must not start");
-    let said = text(&second);
+    let said = output_text(&second);
     assert!(
         said.contains(&format!("(pid {pid})")),
         "names the holder: {said}"
@@ -763,16 +767,16 @@ async fn a_second_process_on_the_same_data_dir_is_refused_at_once() {
     let login = bot.command(synapse, &["login"], &[]);
     assert!(!login.status.success());
     assert!(
-        text(&login).contains("is using the data dir"),
+        output_text(&login).contains("is using the data dir"),
         "{}",
-        text(&login)
+        output_text(&login)
     );
     let doctor = bot.command(synapse, &["doctor"], &[]);
     assert!(!doctor.status.success());
     assert!(
-        text(&doctor).contains("not opened: another confidant process"),
+        output_text(&doctor).contains("not opened: another confidant process"),
         "doctor says it left the stores alone: {}",
-        text(&doctor)
+        output_text(&doctor)
     );
 
     // The running bot is unharmed: it still answers, once.
@@ -782,7 +786,11 @@ async fn a_second_process_on_the_same_data_dir_is_refused_at_once() {
     bot.stop();
     // Once it has stopped, the data dir is free again.
     let doctor = bot.command(synapse, &["doctor"], &[]);
-    assert!(!text(&doctor).contains("not opened"), "{}", text(&doctor));
+    assert!(
+        !output_text(&doctor).contains("not opened"),
+        "{}",
+        output_text(&doctor)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -912,13 +920,6 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
 async fn operator_errors_at_start_are_clear_and_change_nothing() {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);
-    let text = |o: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
 
     // A bad config: every problem named, non-zero exit, nothing written.
     bot.edit_config("region = \"us\"", "region = \"mars\"\ncolour = \"blue\"");
@@ -931,9 +932,9 @@ async fn operator_errors_at_start_are_clear_and_change_nothing() {
         "nothing was started or written",
     ] {
         assert!(
-            text(&out).contains(needle),
+            output_text(&out).contains(needle),
             "missing {needle:?} in:\n{}",
-            text(&out)
+            output_text(&out)
         );
     }
     assert!(!bot.data_dir().exists(), "nothing written");
@@ -942,9 +943,11 @@ async fn operator_errors_at_start_are_clear_and_change_nothing() {
     // Set up a real identity, then start with the wrong passphrase: refused, stores untouched.
     bot.start(synapse);
     bot.stop();
+    // The session and the stores; not the lock file, which names whichever process ran last.
     let snapshot = |dir: &std::path::Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
         files_below(dir)
             .into_iter()
+            .filter(|f| !f.ends_with("lock"))
             .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
             .collect()
     };
@@ -956,32 +959,47 @@ async fn operator_errors_at_start_are_clear_and_change_nothing() {
     );
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("cannot open the encrypted stores"),
+        output_text(&out).contains("cannot open the encrypted stores"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
-    assert!(text(&out).contains("Nothing was changed"), "{}", text(&out));
+    assert!(
+        output_text(&out).contains("Nothing was changed"),
+        "{}",
+        output_text(&out)
+    );
     assert_eq!(
         snapshot(&bot.data_dir()),
         before,
         "fail closed: no store was reset or changed"
     );
 
-    // An unreachable homeserver: retried, then a message naming it.
-    let out = bot.command(
-        synapse,
-        &["run"],
-        &[("CONFIDANT_HOMESERVER", "http://127.0.0.1:9")],
-    );
+    // Another homeserver than the session's: refused before the token goes anywhere.
+    let elsewhere = [("CONFIDANT_HOMESERVER", "http://127.0.0.1:9")];
+    let out = bot.command(synapse, &["run"], &elsewhere);
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("cannot reach the homeserver at http://127.0.0.1:9"),
+        output_text(&out).contains("was written for the homeserver"),
         "{}",
-        text(&out)
+        output_text(&out)
+    );
+    // The same server at a new address (as the message says: the session file is edited), but
+    // unreachable: retried, then a message naming it.
+    let session = bot.data_dir().join("session.json");
+    let stored = std::fs::read_to_string(&session).expect("session file");
+    let mut value: serde_json::Value = serde_json::from_str(&stored).expect("JSON");
+    value["homeserver"] = "http://127.0.0.1:9".into();
+    std::fs::write(&session, value.to_string()).expect("written");
+    let out = bot.command(synapse, &["run"], &elsewhere);
+    assert!(!out.status.success());
+    assert!(
+        output_text(&out).contains("cannot reach the homeserver at http://127.0.0.1:9"),
+        "{}",
+        output_text(&out)
     );
     assert!(
-        text(&out).contains("homeserver not reachable; retrying"),
+        output_text(&out).contains("homeserver not reachable; retrying"),
         "retried first:\n{}",
-        text(&out)
+        output_text(&out)
     );
 }
