@@ -120,12 +120,7 @@ fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
     texts
         .into_iter()
         .filter_map(|(file, field, text)| {
-            let content = padding::notice(&text);
-            let map = match serde_json::to_value(&content) {
-                Ok(serde_json::Value::Object(m)) => m,
-                _ => serde_json::Map::new(),
-            };
-            let len = padding::unpadded_len(&map);
+            let len = padding::notice_len(&text);
             (len > limit).then(|| Issue {
                 file,
                 field,

@@ -49,26 +49,35 @@ pub fn notice(markdown: &str) -> RoomMessageEventContent {
 pub fn to_raw(
     content: &RoomMessageEventContent,
 ) -> Result<Raw<AnyMessageLikeEventContent>, (Raw<AnyMessageLikeEventContent>, TooLarge)> {
-    let map = match serde_json::to_value(content) {
+    let mut map = to_map(content);
+    let padded = pad_in_place(&mut map, CONTENT_BYTES);
+    let raw = Raw::from_json_string(serde_json::to_string(&map).unwrap_or_default())
+        .unwrap_or_else(|_| {
+            Raw::from_json_string("{}".to_owned()).expect("an empty object is JSON")
+        });
+    match padded {
+        Ok(()) => Ok(raw),
+        Err(e) => Err((raw, e)),
+    }
+}
+
+/// The serialised size of the notice for `markdown` with an empty filler: what `check` holds
+/// against the padded size.
+pub fn notice_len(markdown: &str) -> usize {
+    unpadded_len(to_map(&notice(markdown)))
+}
+
+fn to_map(content: &RoomMessageEventContent) -> Map<String, Value> {
+    match serde_json::to_value(content) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
-    };
-    let raw = |text: String| {
-        Raw::from_json_string(text).unwrap_or_else(|_| {
-            Raw::from_json_string("{}".to_owned()).expect("an empty object is JSON")
-        })
-    };
-    match pad(map.clone()) {
-        Ok(text) => Ok(raw(text)),
-        Err(e) => Err((raw(serde_json::to_string(&map).unwrap_or_default()), e)),
     }
 }
 
 /// The serialised size of a content with an empty filler: what padding has to fill up.
-pub fn unpadded_len(content: &Map<String, Value>) -> usize {
-    let mut c = content.clone();
-    c.insert(FIELD.to_owned(), Value::String(String::new()));
-    serde_json::to_string(&c)
+pub fn unpadded_len(mut content: Map<String, Value>) -> usize {
+    content.insert(FIELD.to_owned(), Value::String(String::new()));
+    serde_json::to_string(&content)
         .map(|s| s.len())
         .unwrap_or(usize::MAX)
 }
@@ -79,15 +88,28 @@ pub fn pad(content: Map<String, Value>) -> Result<String, TooLarge> {
 }
 
 fn pad_to(mut content: Map<String, Value>, size: usize) -> Result<String, TooLarge> {
-    let len = unpadded_len(&content);
+    pad_in_place(&mut content, size)?;
+    Ok(serde_json::to_string(&content).unwrap_or_default())
+}
+
+/// Adds the filler that makes `content` serialise to exactly `size` bytes; leaves it without
+/// one when it is already larger.
+fn pad_in_place(content: &mut Map<String, Value>, size: usize) -> Result<(), TooLarge> {
+    content.insert(FIELD.to_owned(), Value::String(String::new()));
+    let len = serde_json::to_string(&*content)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX);
     if len > size {
+        content.remove(FIELD);
         return Err(TooLarge { len, limit: size });
     }
     // Spaces need no escaping, so each one adds exactly one byte.
     content.insert(FIELD.to_owned(), Value::String(" ".repeat(size - len)));
-    let text = serde_json::to_string(&content).unwrap_or_default();
-    debug_assert_eq!(text.len(), size);
-    Ok(text)
+    debug_assert_eq!(
+        serde_json::to_string(&*content).map(|s| s.len()).ok(),
+        Some(size)
+    );
+    Ok(())
 }
 
 #[cfg(test)]
@@ -156,7 +178,7 @@ mod tests {
 
     #[test]
     fn a_content_exactly_at_the_size_fits_and_one_byte_more_does_not() {
-        let base = unpadded_len(&content(""));
+        let base = unpadded_len(content(""));
         let fits = "y".repeat(100 - base);
         assert_eq!(pad_to(content(&fits), 100).map(|t| t.len()), Ok(100));
         let over = "y".repeat(101 - base);

@@ -735,10 +735,11 @@ impl Matcher {
                     .get(id)
                     .copied()
                     .unwrap_or(sc.model_urgent_probability);
-                if denied.contains(&t) {
+                let is_denied = denied.contains(&t);
+                if is_denied {
                     threshold = threshold.max(sc.model_denied_urgent_probability);
                 }
-                if denied.contains(&t) && pred.topics[c] < threshold {
+                if is_denied && pred.topics[c] < threshold {
                     // Nor may the same words win it the combined score below.
                     note(&mut explain, || {
                         format!(
