@@ -24,6 +24,10 @@ pub enum Command {
         /// The config file (see config.example.toml).
         #[arg(long, short)]
         config: PathBuf,
+        /// Also log the dependencies' messages, fields and spans, which name rooms, users,
+        /// devices and display names. For one debugging run only: the default log names nobody.
+        #[arg(long)]
+        log_identifiers: bool,
     },
     /// One-time setup: log the bot in, store its session and set up cross-signing. Takes the
     /// password from CONFIDANT_PASSWORD(_FILE), or asks for it on a terminal.
@@ -31,6 +35,10 @@ pub enum Command {
         /// The config file.
         #[arg(long, short)]
         config: PathBuf,
+        /// Also log the dependencies' messages, fields and spans, which name rooms, users,
+        /// devices and display names. For one debugging run only: the default log names nobody.
+        #[arg(long)]
+        log_identifiers: bool,
     },
     /// Check the setup, one line per check (✓ or ✗ with the fix); exits non-zero on any ✗.
     Doctor {

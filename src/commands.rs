@@ -13,6 +13,7 @@ use confidant::{
     cli::SetArgs,
     config::{self, ProcessEnv, Region, Secrets},
     corpus, eval,
+    logging::{self, LogOptions},
     matcher::{
         Matcher, Outcome,
         learned::train::{self, TrainOptions},
@@ -44,7 +45,7 @@ fn load_set(args: &SetArgs) -> anyhow::Result<(ResponseSet, Matcher, Instance)> 
 }
 
 /// `confidant run`.
-pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path, &ProcessEnv);
     let secrets = Secrets::from_env(&ProcessEnv);
     // Both are checked before anything is written, and their problems reported together.
@@ -65,7 +66,10 @@ pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
             bail!("{}\nnothing was started or written", message.trim_end());
         }
     };
-    privacy::init_logging(config.log_format);
+    logging::init(LogOptions {
+        format: config.log_format,
+        identifiers: log_identifiers,
+    });
     privacy::install_panic_hook();
     let set = responses::load(&config.responses_dir, config.overlay_dir.as_deref())?;
     let matcher = build_matcher(&set).context("the matcher cannot be built from _matcher.toml")?;
@@ -81,7 +85,7 @@ pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// `confidant login`.
-pub fn login(config_path: &Path) -> anyhow::Result<ExitCode> {
+pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path, &ProcessEnv)?;
     let secrets = Secrets::from_env(&ProcessEnv)?;
     let password = match &secrets.password {
@@ -94,7 +98,10 @@ pub fn login(config_path: &Path) -> anyhow::Result<ExitCode> {
             "no password: set CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE, or run login on a terminal"
         ),
     };
-    privacy::init_logging(config.log_format);
+    logging::init(LogOptions {
+        format: config.log_format,
+        identifiers: log_identifiers,
+    });
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(matrix::doctor::login(&config, &secrets, &password))?;
     let data_dir = config.data_dir.display();

@@ -10,7 +10,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::privacy::{LogFormat, Secret};
+use crate::{logging::LogFormat, privacy::Secret};
 
 /// Where the region-specific help (helplines, reporting sites) that comes first is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

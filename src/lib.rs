@@ -23,6 +23,7 @@ pub mod config;
 pub mod corpus;
 pub mod eval;
 pub mod flood;
+pub mod logging;
 pub mod matcher;
 pub mod matrix;
 pub mod padding;

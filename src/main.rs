@@ -20,8 +20,14 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { config } => commands::run(&config),
-        Command::Login { config } => commands::login(&config),
+        Command::Run {
+            config,
+            log_identifiers,
+        } => commands::run(&config, log_identifiers),
+        Command::Login {
+            config,
+            log_identifiers,
+        } => commands::login(&config, log_identifiers),
         Command::Doctor { config } => commands::doctor(&config),
         Command::Ask {
             question,

@@ -8,16 +8,13 @@
 //! - Dependencies are capped in a filter that `RUST_LOG` cannot raise: matrix-sdk, ruma, hyper,
 //!   reqwest, h2, rusqlite and friends may log at `info` at most. Their `debug`/`trace` output
 //!   includes request and response bodies (sync responses carry decrypted-to-be events, room
-//!   names and member lists), which is exactly what must never reach a log file.
+//!   names and member lists), which is exactly what must never reach a log file. Of their lines
+//!   only the time, level, target and call site are written, and no line carries span fields
+//!   (see [`crate::logging`]).
 //! - Errors are reduced to kinds before they are logged; panics are logged without payload.
 //! - Secrets live in [`Secret`], whose `Debug` and `Display` print `<redacted>`.
 
 use std::fmt;
-
-use tracing::Level;
-use tracing_subscriber::{
-    EnvFilter, Layer, filter::Targets, layer::SubscriberExt, util::SubscriberInitExt,
-};
 
 /// A value that must never be printed: passwords, access tokens, the store passphrase.
 ///
@@ -47,80 +44,6 @@ impl<T> fmt::Display for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogFormat {
-    /// One human-readable line per event (the default).
-    #[default]
-    Text,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
-
-/// The highest level each dependency may log at, whatever `RUST_LOG` says.
-///
-/// `info` and above of these crates carry no bodies (checked by the canary tests); below that
-/// they print requests, responses and events.
-const DEPENDENCY_CAPS: &[(&str, Level)] = &[
-    ("matrix_sdk", Level::INFO),
-    ("matrix_sdk_base", Level::INFO),
-    ("matrix_sdk_crypto", Level::INFO),
-    ("matrix_sdk_sqlite", Level::INFO),
-    ("matrix_sdk_common", Level::INFO),
-    ("matrix_sdk_store_encryption", Level::INFO),
-    ("ruma", Level::WARN),
-    ("ruma_common", Level::WARN),
-    ("ruma_events", Level::WARN),
-    ("ruma_client_api", Level::WARN),
-    ("vodozemac", Level::WARN),
-    ("hyper", Level::WARN),
-    ("hyper_util", Level::WARN),
-    ("reqwest", Level::WARN),
-    ("h2", Level::WARN),
-    ("rustls", Level::WARN),
-    ("rusqlite", Level::WARN),
-    ("deadpool", Level::WARN),
-    ("eyeball", Level::WARN),
-    ("tower", Level::WARN),
-];
-
-/// The cap for everything else that is not ours (unknown dependencies default to quiet).
-const OTHER_CAP: Level = Level::WARN;
-
-/// The cap for confidant's own targets: `debug` still carries only kinds, counts and timings.
-const OWN_CAP: Level = Level::DEBUG;
-
-/// The filter that `RUST_LOG` cannot raise.
-pub fn level_caps() -> Targets {
-    DEPENDENCY_CAPS
-        .iter()
-        .fold(
-            Targets::new().with_default(OTHER_CAP),
-            |t, (target, level)| t.with_target(*target, *level),
-        )
-        .with_target("confidant", OWN_CAP)
-}
-
-/// Installs the global subscriber on stderr: `RUST_LOG` (default `info`) chooses, the caps
-/// decide.
-pub fn init_logging(format: LogFormat) {
-    let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Colour codes only on a terminal: in the journal or a file they are noise.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_target(true)
-        .with_ansi(ansi);
-    let fmt = match format {
-        LogFormat::Text => fmt.boxed(),
-        LogFormat::Json => fmt.json().flatten_event(true).boxed(),
-    };
-    // A second `init` (tests) is harmless, so its error is ignored.
-    let _ = tracing_subscriber::registry()
-        .with(fmt.with_filter(level_caps()).with_filter(wanted))
-        .try_init();
 }
 
 /// Logs panics without their payload, which could hold message text, and keeps the default
@@ -175,17 +98,5 @@ mod tests {
         assert_eq!(format!("{s}"), "<redacted>");
         assert_eq!(format!("{:?}", Some(&s)), "Some(<redacted>)");
         assert_eq!(s.expose(), "hunter2");
-    }
-
-    #[test]
-    fn dependency_caps_hold_at_trace() {
-        let caps = level_caps();
-        assert!(!caps.would_enable("matrix_sdk::sync", &Level::DEBUG));
-        assert!(!caps.would_enable("matrix_sdk_crypto::machine", &Level::TRACE));
-        assert!(!caps.would_enable("hyper_util::client", &Level::INFO));
-        assert!(!caps.would_enable("some_new_crate", &Level::INFO));
-        assert!(caps.would_enable("matrix_sdk::sync", &Level::INFO));
-        assert!(caps.would_enable("confidant::matrix", &Level::DEBUG));
-        assert!(!caps.would_enable("confidant::matrix", &Level::TRACE));
     }
 }

@@ -353,8 +353,13 @@ impl Bot {
 
     /// Starts the bot at `RUST_LOG=trace` and waits until it is syncing.
     pub fn start(&mut self, synapse: &Synapse) {
+        self.start_with(synapse, &[]);
+    }
+
+    /// The same, with more arguments to `run`.
+    pub fn start_with(&mut self, synapse: &Synapse, args: &[&str]) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant"));
-        cmd.arg("run").arg("--config").arg(&self.config);
+        cmd.arg("run").args(args).arg("--config").arg(&self.config);
         self.start_command(synapse, cmd);
     }
 
@@ -565,6 +570,46 @@ impl User {
     }
 
     /// Sends a text message; returns its event id.
+    /// Sets the user's display name (before creating rooms, so their member events carry it).
+    pub async fn set_display_name(&self, name: &str) {
+        self.client
+            .account()
+            .set_display_name(Some(name))
+            .await
+            .expect("display name set");
+    }
+
+    /// Fails when `log` holds anything that names this user or `room`.
+    pub fn assert_log_names_neither(&self, log: &str, room: &Room, display_name: &str) {
+        if let Some(found) = self.named_in(log, room, display_name) {
+            panic!("{found}");
+        }
+    }
+
+    /// The first log line that names this user or `room` (the user id, its localpart, the
+    /// room id's opaque part or `display_name`), and what it names.
+    pub fn named_in(&self, log: &str, room: &Room, display_name: &str) -> Option<String> {
+        let user = self.user_id();
+        let room_id = room.room_id();
+        let opaque = room_id
+            .as_str()
+            .trim_start_matches('!')
+            .split(':')
+            .next()
+            .expect("room id has an opaque part");
+        for (what, needle) in [
+            ("user id", user.as_str()),
+            ("user localpart", user.localpart()),
+            ("room id", opaque),
+            ("display name", display_name),
+        ] {
+            if let Some(line) = log.lines().find(|l| l.contains(needle)) {
+                return Some(format!("the log names the {what} ({needle}): {line}"));
+            }
+        }
+        None
+    }
+
     pub async fn say(&self, room: &Room, text: &str) -> OwnedEventId {
         use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
         room.send(RoomMessageEventContent::text_plain(text))

@@ -53,7 +53,14 @@ fn is_answer_of(reply: &str, topic: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
-    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let display_name = "Quokka Displayname";
+    user.set_display_name(display_name).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
 
     // Canary strings: unique, so any trace of them in a log or a file is a leak.
     let canary1 = "zebracanary4711";
@@ -120,6 +127,8 @@ async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
         logs.contains("event handled") || logs.contains("answered"),
         "logs were captured"
     );
+    // Nor anything that says who talked to the bot, at trace (our debug, dependencies' info).
+    user.assert_log_names_neither(&logs, &room, display_name);
     for canary in [canary1, canary2, canary3] {
         assert!(!logs.contains(canary), "{canary} leaked into the logs");
         for file in files_below(&bot.data_dir()) {
@@ -164,6 +173,8 @@ async fn unencrypted_room_gets_the_notice_once_not_an_answer() {
     bot.edit_config("log_format = \"text\"", "log_format = \"json\"");
     bot.start(synapse);
     let user = User::new(synapse).await;
+    let display_name = "Wombat Displayname";
+    user.set_display_name(display_name).await;
     let room = user.create_room(&[&bot.user_id], false, true).await;
     user.wait_joined(&room, &bot.user_id).await;
 
@@ -190,6 +201,32 @@ async fn unencrypted_room_gets_the_notice_once_not_an_answer() {
         assert!(value["level"].is_string(), "no level: {line}");
     }
     assert!(log.contains("notice-unencrypted"), "outcome logged: {log}");
+    user.assert_log_names_neither(&log, &room, display_name);
+}
+
+/// The other side of the two tests above: the identifiers are there to be withheld, and only
+/// the operator's explicit switch lets them through, with a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_identifiers_lets_the_dependencies_name_the_user_and_says_so() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start_with(synapse, &["--log-identifiers"]);
+    let user = User::new(synapse).await;
+    let display_name = "Numbat Displayname";
+    user.set_display_name(display_name).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+    bot.stop();
+
+    let log = bot.all_logs();
+    assert!(
+        log.contains("--log-identifiers is on"),
+        "the switch is announced: {log}"
+    );
+    assert!(
+        user.named_in(&log, &room, display_name).is_some(),
+        "with --log-identifiers the dependencies' lines name the user"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
