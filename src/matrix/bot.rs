@@ -44,6 +44,7 @@ use tracing::{debug, info, warn};
 use super::{
     health::{self, Health},
     incoming::{self, Action, Facts, Kind},
+    room_keys::RoomKeys,
     session,
 };
 use crate::{
@@ -86,6 +87,8 @@ struct Shared {
     started_at: MilliSecondsSinceUnixEpoch,
     noticed_unencrypted: Mutex<HashSet<OwnedRoomId>>,
     limiter: Mutex<Limiter<OwnedUserId>>,
+    /// For erasing a room's keys when the bot leaves it.
+    room_keys: RoomKeys,
 }
 
 /// Logs in (or restores), then answers until `shutdown` resolves. Replies in flight finish
@@ -108,6 +111,7 @@ pub async fn run(
         .device_id()
         .map(|d| d.to_string())
         .unwrap_or_default();
+    let room_keys = open_room_keys(&config, &secrets).await?;
     info!(?start, %device, cross_signed, "logged in");
 
     let health = Arc::new(Health::default());
@@ -138,6 +142,7 @@ pub async fn run(
         started_at: MilliSecondsSinceUnixEpoch::now(),
         noticed_unencrypted: Mutex::new(HashSet::new()),
         limiter,
+        room_keys,
     });
 
     let mut workers: HashMap<OwnedRoomId, mpsc::Sender<TimelineEvent>> = HashMap::new();
@@ -251,6 +256,31 @@ async fn check_reachable(client: &Client, config: &Config) -> anyhow::Result<()>
     }
 }
 
+/// Unlocks the crypto store for erasing rooms' keys (the passphrase's key derivation takes a
+/// moment, so off the async threads).
+async fn open_room_keys(config: &Config, secrets: &Secrets) -> anyhow::Result<RoomKeys> {
+    let store_dir = config.data_dir.join(session::STORE_DIR);
+    let passphrase = secrets.store_passphrase.clone();
+    tokio::task::spawn_blocking(move || RoomKeys::open(&store_dir, passphrase.expose()))
+        .await
+        .context("the crypto store check stopped")?
+        .context("cannot prepare erasing rooms' keys on leaving them")
+}
+
+/// Erases the keys of a room the bot has left, and logs what went (counts only).
+fn erase_room_keys(shared: &Shared, room: &matrix_sdk::ruma::RoomId) {
+    match tokio::task::block_in_place(|| shared.room_keys.erase(room)) {
+        Ok(erased) => info!(
+            outcome = "keys-erased",
+            sessions = erased.sessions,
+            rows = erased.rows,
+            log_truncated = erased.log_truncated,
+            "erased the keys of a room the bot left"
+        ),
+        Err(e) => warn!(error = %e, "could not erase the keys of a room the bot left"),
+    }
+}
+
 /// Capped exponential backoff: 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
 fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(5)).min(MAX_BACKOFF)
@@ -334,6 +364,7 @@ async fn on_invite(shared: Arc<Shared>, room: Room) {
                         members, "room is larger than rooms.max_members; leaving"
                     );
                     let _ = room.leave().await;
+                    erase_room_keys(&shared, room.room_id());
                     return;
                 }
                 info!(outcome = "joined", attempt, "joined a room");
@@ -767,6 +798,7 @@ async fn forget(shared: &Shared, room: &Room) -> Result<(), HandleError> {
         outcome = "forgotten",
         redacted, "left and forgot a room on request"
     );
+    erase_room_keys(shared, room.room_id());
     Ok(())
 }
 

@@ -6,4 +6,5 @@ pub mod bot;
 pub mod doctor;
 pub mod health;
 pub mod incoming;
+pub mod room_keys;
 pub mod session;

@@ -410,6 +410,18 @@ impl Bot {
     }
 
     /// All runs' output.
+    /// Waits until the current run's log contains `needle`; false when `wait` passed first.
+    pub fn wait_for_log(&self, needle: &str, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        while !self.log(self.runs).contains(needle) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        true
+    }
+
     pub fn all_logs(&self) -> String {
         (1..=self.runs).map(|r| self.log(r)).collect()
     }

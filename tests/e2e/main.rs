@@ -370,7 +370,8 @@ async fn media_notices_edits_and_undecryptable_messages_get_the_right_reply() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forget_redacts_leaves_and_forgets_the_room() {
+async fn forget_redacts_leaves_forgets_the_room_and_erases_its_keys() {
+    use confidant::matrix::room_keys::RoomKeys;
     use matrix_sdk::{room::MessagesOptions, ruma::events::room::member::MembershipState};
 
     let (synapse, mut bot, user, room) = encrypted_dm().await;
@@ -381,6 +382,15 @@ async fn forget_redacts_leaves_and_forgets_the_room() {
             .await
             .len(),
         1
+    );
+    // The room's keys are in the bot's crypto store: the user's session and the bot's own.
+    let keys = RoomKeys::open(&bot.data_dir().join("store"), harness::PASSPHRASE)
+        .expect("the crypto store unlocks");
+    let sessions = keys.stored_sessions(room.room_id()).expect("readable");
+    assert!(
+        sessions.len() >= 2,
+        "the user's and the bot's sessions are stored: {}",
+        sessions.len()
     );
     user.say(&room, "forget").await;
     let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
@@ -423,7 +433,30 @@ async fn forget_redacts_leaves_and_forgets_the_room() {
         }
     }
     assert!(bot_messages >= 2, "found the bot's redacted messages");
+    assert!(
+        bot.wait_for_log("keys-erased", REPLY_WAIT),
+        "the keys were not erased: {}",
+        bot.log(1)
+    );
     bot.stop();
+
+    // The room's keys are gone from the store, and no byte of them is left in any file.
+    assert!(
+        keys.stored_sessions(room.room_id())
+            .expect("readable")
+            .is_empty(),
+        "the room's sessions are erased"
+    );
+    for file in files_below(&bot.data_dir()) {
+        let bytes = std::fs::read(&file).expect("readable");
+        for session in &sessions {
+            assert!(
+                !bytes.windows(session.len()).any(|w| w == &session[..]),
+                "an erased session is still in {}",
+                file.display()
+            );
+        }
+    }
 
     // After a restart the bot is still out of the room.
     bot.start(synapse);
@@ -858,6 +891,11 @@ async fn invites_to_rooms_over_the_member_limit_are_declined() {
         );
     }
     assert!(bot.log(1).contains("rooms.max_members"), "the log says why");
+    assert!(
+        bot.wait_for_log("keys-erased", REPLY_WAIT),
+        "the refused room's keys are erased: {}",
+        bot.log(1)
+    );
     bot.stop();
 }
 
