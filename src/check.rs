@@ -114,6 +114,7 @@ fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
         ("slow_down", &m.slow_down),
         ("non_text", &m.non_text),
         ("forget_done", &m.forget_done),
+        ("forget_final", &m.forget_final),
     ] {
         texts.push((MESSAGES_FILE.to_owned(), field.to_owned(), text.clone()));
     }

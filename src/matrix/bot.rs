@@ -19,9 +19,8 @@ use matrix_sdk::{
     Client, Room, RoomMemberships, RoomState,
     config::SyncSettings,
     deserialized_responses::{TimelineEvent, TimelineEventKind},
-    room::MessagesOptions,
     ruma::{
-        MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, TransactionId,
+        MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId,
         api::client::{filter::FilterDefinition, sync::sync_events::v3::Filter},
         events::{
             AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
@@ -29,10 +28,7 @@ use matrix_sdk::{
             relation::Thread,
             room::{
                 encrypted::OriginalSyncRoomEncryptedEvent,
-                message::{
-                    AddMentions, ForwardThread, MessageType, OriginalSyncRoomMessageEvent,
-                    Relation, ReplyMetadata,
-                },
+                message::{MessageType, OriginalSyncRoomMessageEvent, Relation, ReplyMetadata},
             },
         },
     },
@@ -42,8 +38,10 @@ use tokio::{sync::mpsc, task::JoinSet};
 use tracing::{debug, info, warn};
 
 use super::{
+    forget::{Forgetter, Pending},
     health::{self, Health},
     incoming::{self, Action, Facts, Kind},
+    outbox::{self, backoff, error_kind, error_kind_http, send},
     room_keys::RoomKeys,
     session,
 };
@@ -51,15 +49,12 @@ use crate::{
     config::{Config, Secrets},
     flood::{Limiter, Verdict},
     matcher::{Matcher, Outcome},
-    padding,
     reply::{Composer, Instance},
     responses::ResponseSet,
 };
 
 /// How long a long-poll sync waits for new events.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest pause between retries after a failed sync or join.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Failed attempts to reach the homeserver at start before giving up with a message.
 const START_ATTEMPTS: u32 = 5;
 /// Events a room may have waiting before new ones are dropped (with a warning).
@@ -72,10 +67,6 @@ const KEY_WAIT: [Duration; 3] = [
 ];
 /// How long replies in flight may take to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// Attempts to send one reply (rate limits and network failures) before giving up.
-const SEND_ATTEMPTS: u32 = 8;
-/// Pages of history read when forgetting a room.
-const FORGET_PAGES: usize = 20;
 
 /// Everything a room worker needs, shared by all of them.
 struct Shared {
@@ -87,8 +78,8 @@ struct Shared {
     started_at: MilliSecondsSinceUnixEpoch,
     noticed_unencrypted: Mutex<HashSet<OwnedRoomId>>,
     limiter: Mutex<Limiter<OwnedUserId>>,
-    /// For erasing a room's keys when the bot leaves it.
-    room_keys: RoomKeys,
+    /// Forgets rooms on request, and erases a room's keys when the bot leaves it.
+    forgetter: Forgetter,
 }
 
 /// Logs in (or restores), then answers until `shutdown` resolves. Replies in flight finish
@@ -111,7 +102,11 @@ pub async fn run(
         .device_id()
         .map(|d| d.to_string())
         .unwrap_or_default();
-    let room_keys = open_room_keys(&config, &secrets).await?;
+    let me = client
+        .user_id()
+        .context("no user id after login")?
+        .to_owned();
+    let forgetter = open_forgetter(&config, &secrets, me.clone()).await?;
     info!(?start, %device, cross_signed, "logged in");
 
     let health = Arc::new(Health::default());
@@ -128,10 +123,6 @@ pub async fn run(
         region: config.region,
         homeserver: config.homeserver.clone(),
     };
-    let me = client
-        .user_id()
-        .context("no user id after login")?
-        .to_owned();
     let limiter = Mutex::new(Limiter::new(config.rate_limit));
     let shared = Arc::new(Shared {
         config,
@@ -142,7 +133,7 @@ pub async fn run(
         started_at: MilliSecondsSinceUnixEpoch::now(),
         noticed_unencrypted: Mutex::new(HashSet::new()),
         limiter,
-        room_keys,
+        forgetter,
     });
 
     let mut workers: HashMap<OwnedRoomId, mpsc::Sender<TimelineEvent>> = HashMap::new();
@@ -170,6 +161,11 @@ pub async fn run(
                         for room in client.invited_rooms().into_iter().filter(|r| !fresh.contains(r.room_id())) {
                             tasks.spawn(on_invite(shared.clone(), room));
                         }
+                        // Forgets a stop or a crash cut short.
+                        let (shared, client) = (shared.clone(), client.clone());
+                        tasks.spawn(async move {
+                            shared.forgetter.resume(&client, &shared.set.messages).await;
+                        });
                     }
                 }
                 Err(e) => {
@@ -257,33 +253,20 @@ async fn check_reachable(client: &Client, config: &Config) -> anyhow::Result<()>
 }
 
 /// Unlocks the crypto store for erasing rooms' keys (the passphrase's key derivation takes a
-/// moment, so off the async threads).
-async fn open_room_keys(config: &Config, secrets: &Secrets) -> anyhow::Result<RoomKeys> {
+/// moment, so off the async threads) and reads the rooms still to be forgotten.
+async fn open_forgetter(
+    config: &Config,
+    secrets: &Secrets,
+    me: OwnedUserId,
+) -> anyhow::Result<Forgetter> {
+    let pending = Pending::open(&config.data_dir)?;
     let store_dir = config.data_dir.join(session::STORE_DIR);
     let passphrase = secrets.store_passphrase.clone();
-    tokio::task::spawn_blocking(move || RoomKeys::open(&store_dir, passphrase.expose()))
+    let keys = tokio::task::spawn_blocking(move || RoomKeys::open(&store_dir, passphrase.expose()))
         .await
         .context("the crypto store check stopped")?
-        .context("cannot prepare erasing rooms' keys on leaving them")
-}
-
-/// Erases the keys of a room the bot has left, and logs what went (counts only).
-fn erase_room_keys(shared: &Shared, room: &matrix_sdk::ruma::RoomId) {
-    match tokio::task::block_in_place(|| shared.room_keys.erase(room)) {
-        Ok(erased) => info!(
-            outcome = "keys-erased",
-            sessions = erased.sessions,
-            rows = erased.rows,
-            log_truncated = erased.log_truncated,
-            "erased the keys of a room the bot left"
-        ),
-        Err(e) => warn!(error = %e, "could not erase the keys of a room the bot left"),
-    }
-}
-
-/// Capped exponential backoff: 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(5)).min(MAX_BACKOFF)
+        .context("cannot prepare erasing rooms' keys on leaving them")?;
+    Ok(Forgetter::new(pending, keys, me))
 }
 
 /// Hands a sync response's invites and events out; quick, so the next sync starts at once.
@@ -363,8 +346,8 @@ async fn on_invite(shared: Arc<Shared>, room: Room) {
                         outcome = "refused",
                         members, "room is larger than rooms.max_members; leaving"
                     );
-                    let _ = room.leave().await;
-                    erase_room_keys(&shared, room.room_id());
+                    let _ = outbox::leave(&room).await;
+                    shared.forgetter.erase_keys(room.room_id());
                     return;
                 }
                 info!(outcome = "joined", attempt, "joined a room");
@@ -411,11 +394,7 @@ async fn room_worker(
 }
 
 /// Why handling an event failed, without content.
-#[derive(Debug, thiserror::Error)]
-enum HandleError {
-    #[error("sending the reply failed ({0})")]
-    Send(&'static str),
-}
+type HandleError = outbox::SendError;
 
 /// Decides and acts on one event; returns the outcome class for the log.
 async fn on_event(
@@ -532,7 +511,7 @@ async fn on_event(
     }
     match (action, request) {
         (_, Some(Request::Forget)) => {
-            forget(shared, room).await?;
+            shared.forgetter.forget(room, &shared.set.messages).await;
             Ok("forgotten")
         }
         (_, Some(Request::Question(outcome))) => {
@@ -674,162 +653,4 @@ async fn wait_for_key(
         }
     }
     None
-}
-
-/// Sends a reply as an `m.notice` (what bots send, so other bots do not answer it), rendered
-/// from Markdown with the Markdown kept as the plain-text body.
-///
-/// With `reply_to`, it is a rich reply to that message (no fallback quote: the question is not
-/// copied into the answer) that mentions its sender.
-///
-/// Every message is padded to one size ([`padding`]), so its ciphertext does not say which
-/// answer it carries.
-///
-/// Rate limits are waited out and network failures retried, with one transaction id for all
-/// attempts, so a retry after a lost response cannot post the answer twice.
-async fn send(
-    room: &Room,
-    markdown: &str,
-    reply_to: Option<ReplyMetadata<'_>>,
-) -> Result<(), HandleError> {
-    let mut content = padding::notice(markdown);
-    if let Some(metadata) = reply_to {
-        content = content.make_reply_to(metadata, ForwardThread::Yes, AddMentions::Yes);
-    }
-    // One size for every message, so the ciphertext does not tell which answer it carries.
-    let raw = padding::to_raw(&content).unwrap_or_else(|(unpadded, e)| {
-        warn!(
-            len = e.len,
-            limit = e.limit,
-            "message over the padded size; sent unpadded"
-        );
-        unpadded
-    });
-    let txn_id = TransactionId::new();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let error = match room
-            .send_raw("m.room.message", &raw)
-            .with_transaction_id(&txn_id)
-            .await
-        {
-            Ok(_) => return Ok(()),
-            Err(e) => e,
-        };
-        let kind = error_kind(&error);
-        if attempt >= SEND_ATTEMPTS || !matches!(kind, "rate-limited" | "network") {
-            return Err(HandleError::Send(kind));
-        }
-        let pause = retry_after(&error)
-            .unwrap_or_else(|| backoff(attempt))
-            .min(MAX_BACKOFF);
-        warn!(
-            error = kind,
-            attempt,
-            pause_ms = pause.as_millis() as u64,
-            "send failed; retrying"
-        );
-        tokio::time::sleep(pause).await;
-    }
-}
-
-/// The wait a homeserver asked for with `M_LIMIT_EXCEEDED`.
-fn retry_after(e: &matrix_sdk::Error) -> Option<Duration> {
-    use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
-    let matrix_sdk::Error::Http(h) = e else {
-        return None;
-    };
-    match h.client_api_error_kind()? {
-        ErrorKind::LimitExceeded(data) => match data.retry_after.as_ref()? {
-            RetryAfter::Delay(d) => Some(*d),
-            RetryAfter::DateTime(t) => t.duration_since(std::time::SystemTime::now()).ok(),
-        },
-        _ => None,
-    }
-}
-
-/// Says what remains, redacts the bot's messages (and the user's where allowed), then leaves
-/// and forgets the room.
-async fn forget(shared: &Shared, room: &Room) -> Result<(), HandleError> {
-    send(room, &shared.set.messages.forget_done, None).await?;
-    let can_redact_others = room
-        .power_levels()
-        .await
-        .map(|p| p.user_can_redact_event_of_other(&shared.me))
-        .unwrap_or(false);
-    let mut from: Option<String> = None;
-    let mut redacted = 0usize;
-    for _ in 0..FORGET_PAGES {
-        let mut options = MessagesOptions::backward();
-        options.from = from.take();
-        let Ok(page) = room.messages(options).await else {
-            break;
-        };
-        for event in &page.chunk {
-            let raw = event.raw();
-            let (Ok(Some(sender)), Ok(Some(kind))) = (
-                raw.get_field::<OwnedUserId>("sender"),
-                raw.get_field::<String>("type"),
-            ) else {
-                continue;
-            };
-            let is_message = matches!(
-                kind.as_str(),
-                "m.room.message" | "m.room.encrypted" | "m.sticker"
-            );
-            if !is_message || (sender != shared.me && !can_redact_others) {
-                continue;
-            }
-            if let Some(id) = event.event_id()
-                && room.redact(&id, None, None).await.is_ok()
-            {
-                redacted += 1;
-            }
-        }
-        match page.end {
-            Some(end) => from = Some(end),
-            None => break,
-        }
-    }
-    let _ = room.leave().await;
-    let _ = room.forget().await;
-    info!(
-        outcome = "forgotten",
-        redacted, "left and forgot a room on request"
-    );
-    erase_room_keys(shared, room.room_id());
-    Ok(())
-}
-
-/// A short, content-free name for an SDK error, for logs.
-fn error_kind(e: &matrix_sdk::Error) -> &'static str {
-    match e {
-        matrix_sdk::Error::Http(h) => error_kind_http(h),
-        matrix_sdk::Error::CryptoStoreError(_) | matrix_sdk::Error::StateStore(_) => "store",
-        matrix_sdk::Error::OlmError(_) | matrix_sdk::Error::MegolmError(_) => "crypto",
-        _ => "other",
-    }
-}
-
-fn error_kind_http(e: &matrix_sdk::HttpError) -> &'static str {
-    use matrix_sdk::ruma::api::error::ErrorKind;
-    match e.client_api_error_kind() {
-        Some(ErrorKind::LimitExceeded(_)) => "rate-limited",
-        Some(ErrorKind::UnknownToken { .. }) => "unknown-token",
-        Some(ErrorKind::Forbidden) => "forbidden",
-        Some(_) => "homeserver-error",
-        None => "network",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_is_capped() {
-        let pauses: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
-        assert_eq!(pauses, [1, 2, 4, 8, 16, 30, 30, 30]);
-    }
 }

@@ -4,7 +4,9 @@
 
 pub mod bot;
 pub mod doctor;
+pub mod forget;
 pub mod health;
 pub mod incoming;
+pub mod outbox;
 pub mod room_keys;
 pub mod session;

@@ -173,6 +173,8 @@ pub struct Messages {
     pub menu_label: String,
     /// Sent before the bot redacts and leaves on "forget".
     pub forget_done: String,
+    /// Sent after the redactions, just before the bot leaves; it stays in the room.
+    pub forget_final: String,
 }
 
 /// A loaded, validated response set.

@@ -38,6 +38,7 @@ url = "https://example.org/{id}"
         "sources_label",
         "menu_label",
         "forget_done",
+        "forget_final",
     ]
     .iter()
     .map(|k| format!("{k} = \"text\"\n"))

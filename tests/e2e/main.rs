@@ -372,7 +372,7 @@ async fn media_notices_edits_and_undecryptable_messages_get_the_right_reply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forget_redacts_leaves_forgets_the_room_and_erases_its_keys() {
     use confidant::matrix::room_keys::RoomKeys;
-    use matrix_sdk::{room::MessagesOptions, ruma::events::room::member::MembershipState};
+    use matrix_sdk::ruma::events::room::member::MembershipState;
 
     let (synapse, mut bot, user, room) = encrypted_dm().await;
 
@@ -393,8 +393,12 @@ async fn forget_redacts_leaves_forgets_the_room_and_erases_its_keys() {
         sessions.len()
     );
     user.say(&room, "forget").await;
-    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
-    assert_eq!(replies, vec![response_set().messages.forget_done.clone()]);
+    let replies = user.messages_from(&room, &bot.user_id, 2, REPLY_WAIT).await;
+    let messages = &response_set().messages;
+    assert_eq!(
+        replies,
+        vec![messages.forget_done.clone(), messages.forget_final.clone()]
+    );
 
     // The bot leaves; by then its messages are redacted.
     let deadline = std::time::Instant::now() + REPLY_WAIT;
@@ -413,26 +417,15 @@ async fn forget_redacts_leaves_forgets_the_room_and_erases_its_keys() {
             "the bot did not leave"
         );
     }
-    let page = room
-        .messages(MessagesOptions::backward())
-        .await
-        .expect("history");
-    let mut bot_messages = 0;
-    for event in &page.chunk {
-        let raw = event.raw();
-        let sender: Option<String> = raw.get_field("sender").unwrap();
-        let kind: Option<String> = raw.get_field("type").unwrap();
-        let is_message = matches!(kind.as_deref(), Some("m.room.message" | "m.room.encrypted"));
-        if sender.as_deref() == Some(bot.user_id.as_str()) && is_message {
-            let content: serde_json::Value = raw.get_field("content").unwrap().unwrap_or_default();
-            assert!(
-                content.as_object().is_none_or(|c| c.is_empty()),
-                "a bot message was not redacted: {kind:?}"
-            );
-            bot_messages += 1;
-        }
-    }
-    assert!(bot_messages >= 2, "found the bot's redacted messages");
+    let (all, with_content) = bot_messages_in_history(&room, &bot.user_id).await;
+    assert!(
+        all >= 3,
+        "the answer, forget_done and the final message: {all}"
+    );
+    assert_eq!(
+        with_content, 1,
+        "only the final confirmation keeps its content"
+    );
     assert!(
         bot.wait_for_log("keys-erased", REPLY_WAIT),
         "the keys were not erased: {}",
@@ -467,6 +460,122 @@ async fn forget_redacts_leaves_forgets_the_room_and_erases_its_keys() {
             .is_empty()
     );
     bot.stop();
+}
+
+/// The bot's messages in `room` as the user's client reads them from the homeserver, paging
+/// back to the room's start: (all of them, those still carrying content).
+async fn bot_messages_in_history(
+    room: &matrix_sdk::Room,
+    bot: &matrix_sdk::ruma::UserId,
+) -> (usize, usize) {
+    use matrix_sdk::{room::MessagesOptions, ruma::UInt};
+    let (mut all, mut with_content) = (0, 0);
+    let mut from = None;
+    loop {
+        let mut options = MessagesOptions::backward();
+        options.from = from;
+        options.limit = UInt::from(100u32);
+        let page = room.messages(options).await.expect("history");
+        for event in &page.chunk {
+            let raw = event.raw();
+            let sender: Option<String> = raw.get_field("sender").unwrap();
+            let kind: Option<String> = raw.get_field("type").unwrap();
+            if sender.as_deref() != Some(bot.as_str())
+                || !matches!(kind.as_deref(), Some("m.room.message" | "m.room.encrypted"))
+            {
+                continue;
+            }
+            all += 1;
+            let content: serde_json::Value = raw.get_field("content").unwrap().unwrap_or_default();
+            if content.as_object().is_some_and(|c| !c.is_empty()) {
+                with_content += 1;
+            }
+        }
+        match page.end {
+            Some(end) if !page.chunk.is_empty() => from = Some(end),
+            _ => break,
+        }
+    }
+    (all, with_content)
+}
+
+/// `forget` reaches the whole room (the bot's first answers lie more than 200 events back),
+/// waits out the homeserver's rate limit on redactions, and when the bot is killed halfway, the
+/// next start finishes it: every bot message redacted but one short final confirmation, which
+/// stays; the bot gone; its keys erased; the pending list empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_reaches_the_whole_history_under_rate_limits_and_finishes_after_a_crash() {
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    user.say(&room, "what are the risks of sexting").await;
+    assert_eq!(
+        user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT)
+            .await
+            .len(),
+        1
+    );
+    // 220 more events: the flood limit lets a few answers through, then stays silent.
+    for i in 0..220 {
+        user.say(&room, &format!("filler {i}")).await;
+    }
+    // Read (and so pass over) whatever the bot said to them.
+    user.messages_from(&room, &bot.user_id, usize::MAX, QUIET_WAIT)
+        .await;
+    let (before, _) = bot_messages_in_history(&room, &bot.user_id).await;
+    assert!(before >= 2, "the bot answered: {before}");
+
+    // Synapse's admin API takes whole messages per second: 1 a second with a burst of 2 is
+    // stricter than Synapse's default burst of 10, so redactions run into the limit.
+    synapse.throttle(&bot.user_id, 1, 2);
+    user.say(&room, "forget").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies, vec![response_set().messages.forget_done.clone()]);
+    bot.kill();
+    let pending = std::fs::read_to_string(bot.data_dir().join("forget-pending"))
+        .expect("the pending list survives the crash");
+    assert_eq!(pending.trim(), room.room_id().as_str());
+
+    bot.start(synapse);
+    let done = user
+        .messages_from(&room, &bot.user_id, 1, REPLY_WAIT * 3)
+        .await;
+    assert_eq!(
+        done,
+        vec![response_set().messages.forget_final.clone()],
+        "the final confirmation"
+    );
+    assert!(
+        bot.wait_for_log("keys-erased", REPLY_WAIT),
+        "the keys were erased: {}",
+        bot.log(2)
+    );
+    bot.stop();
+    assert!(
+        bot.log(2).contains("finishing forgets cut short"),
+        "the second run resumed the forget"
+    );
+    assert!(
+        !bot.data_dir().join("forget-pending").exists(),
+        "the pending list is empty"
+    );
+    user.sync().await;
+    let member = room
+        .get_member_no_sync(&bot.user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        *member.membership(),
+        matrix_sdk::ruma::events::room::member::MembershipState::Leave
+    );
+    let (all, with_content) = bot_messages_in_history(&room, &bot.user_id).await;
+    assert!(
+        all >= before + 2,
+        "forget_done and the final message: {all}"
+    );
+    assert_eq!(
+        with_content, 1,
+        "only the final confirmation keeps its content"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,164 @@
+//! Everything the bot sends to the homeserver on a room's behalf (messages, redactions,
+//! leaving), with the same patience: rate limits are waited out as the homeserver asks, network
+//! failures retried with capped backoff, and errors reduced to content-free kinds for the log.
+
+use std::time::Duration;
+
+use matrix_sdk::{
+    Room,
+    ruma::{
+        EventId, TransactionId,
+        events::room::message::{AddMentions, ForwardThread, ReplyMetadata},
+    },
+};
+use tracing::warn;
+
+use crate::padding;
+
+/// The longest pause between retries.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Attempts at one request (rate limits and network failures) before giving up.
+pub const ATTEMPTS: u32 = 8;
+
+/// A request that failed for good, as a content-free kind (`rate-limited`, `network`,
+/// `forbidden` …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the homeserver request failed ({0})")]
+pub struct SendError(pub &'static str);
+
+/// Sends a reply as an `m.notice` (what bots send, so other bots do not answer it), rendered
+/// from Markdown with the Markdown kept as the plain-text body.
+///
+/// With `reply_to`, it is a rich reply to that message (no fallback quote: the question is not
+/// copied into the answer) that mentions its sender.
+///
+/// Every message is padded to one size ([`padding`]), so its ciphertext does not say which
+/// answer it carries.
+///
+/// Rate limits are waited out and network failures retried, with one transaction id for all
+/// attempts, so a retry after a lost response cannot post the answer twice.
+pub async fn send(
+    room: &Room,
+    markdown: &str,
+    reply_to: Option<ReplyMetadata<'_>>,
+) -> Result<(), SendError> {
+    let mut content = padding::notice(markdown);
+    if let Some(metadata) = reply_to {
+        content = content.make_reply_to(metadata, ForwardThread::Yes, AddMentions::Yes);
+    }
+    // One size for every message, so the ciphertext does not tell which answer it carries.
+    let raw = padding::to_raw(&content).unwrap_or_else(|(unpadded, e)| {
+        warn!(
+            len = e.len,
+            limit = e.limit,
+            "message over the padded size; sent unpadded"
+        );
+        unpadded
+    });
+    // One transaction id for every attempt: a retry after a lost response cannot post twice.
+    let txn_id = TransactionId::new();
+    retrying("send", || async {
+        room.send_raw("m.room.message", &raw)
+            .with_transaction_id(&txn_id)
+            .await
+    })
+    .await
+    .map(drop)
+}
+
+/// The wait a homeserver asked for with `M_LIMIT_EXCEEDED`.
+pub fn retry_after(e: &matrix_sdk::Error) -> Option<Duration> {
+    use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
+    let matrix_sdk::Error::Http(h) = e else {
+        return None;
+    };
+    match h.client_api_error_kind()? {
+        ErrorKind::LimitExceeded(data) => match data.retry_after.as_ref()? {
+            RetryAfter::Delay(d) => Some(*d),
+            RetryAfter::DateTime(t) => t.duration_since(std::time::SystemTime::now()).ok(),
+        },
+        _ => None,
+    }
+}
+
+/// Redacts one event, with the same retries as [`send`].
+pub async fn redact(room: &Room, event: &EventId) -> Result<(), SendError> {
+    retrying("redact", || room.redact(event, None, None))
+        .await
+        .map(drop)
+}
+
+/// Leaves a room, with the same retries as [`send`].
+pub async fn leave(room: &Room) -> Result<(), SendError> {
+    retrying("leave", || room.leave()).await
+}
+
+/// Runs `request` until it succeeds, fails for good, or [`ATTEMPTS`] are used.
+pub async fn retrying<T, E, F, Fut>(what: &'static str, mut request: F) -> Result<T, SendError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: Into<matrix_sdk::Error>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let error = match request().await {
+            Ok(value) => return Ok(value),
+            Err(e) => e.into(),
+        };
+        let kind = error_kind(&error);
+        if attempt >= ATTEMPTS || !matches!(kind, "rate-limited" | "network") {
+            return Err(SendError(kind));
+        }
+        let pause = retry_after(&error)
+            .unwrap_or_else(|| backoff(attempt))
+            .min(MAX_BACKOFF);
+        warn!(
+            request = what,
+            error = kind,
+            attempt,
+            pause_ms = pause.as_millis() as u64,
+            "request failed; retrying"
+        );
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// A short, content-free name for an SDK error, for logs.
+pub fn error_kind(e: &matrix_sdk::Error) -> &'static str {
+    match e {
+        matrix_sdk::Error::Http(h) => error_kind_http(h),
+        matrix_sdk::Error::CryptoStoreError(_) | matrix_sdk::Error::StateStore(_) => "store",
+        matrix_sdk::Error::OlmError(_) | matrix_sdk::Error::MegolmError(_) => "crypto",
+        _ => "other",
+    }
+}
+
+/// The same for an HTTP error.
+pub fn error_kind_http(e: &matrix_sdk::HttpError) -> &'static str {
+    use matrix_sdk::ruma::api::error::ErrorKind;
+    match e.client_api_error_kind() {
+        Some(ErrorKind::LimitExceeded(_)) => "rate-limited",
+        Some(ErrorKind::UnknownToken { .. }) => "unknown-token",
+        Some(ErrorKind::Forbidden) => "forbidden",
+        Some(_) => "homeserver-error",
+        None => "network",
+    }
+}
+
+/// Capped exponential backoff: 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(5)).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_capped() {
+        let pauses: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(pauses, [1, 2, 4, 8, 16, 30, 30, 30]);
+    }
+}
