@@ -114,6 +114,10 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
             "Already logged in as {} (device {}); nothing new stored.",
             config.user_id, report.device_id
         ),
+        matrix::session::Start::LoggedInAgain => println!(
+            "The homeserver had ended the session but kept the device: logged in again as {} on the same device, {}; the identity is unchanged.",
+            config.user_id, report.device_id
+        ),
     }
     if report.cross_signed {
         println!(

@@ -35,13 +35,14 @@ use matrix_sdk::{
     sync::SyncResponse,
 };
 use tokio::{sync::mpsc, task::JoinSet};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::{
+    fault::{Fault, SessionError},
     forget::{Forgetter, Pending},
     health::{self, Health},
     incoming::{self, Action, Facts, Kind},
-    outbox::{self, backoff, error_kind, error_kind_http, send},
+    outbox::{self, backoff, error_kind, send},
     room_keys::RoomKeys,
     session,
 };
@@ -55,8 +56,6 @@ use crate::{
 
 /// How long a long-poll sync waits for new events.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
-/// Failed attempts to reach the homeserver at start before giving up with a message.
-const START_ATTEMPTS: u32 = 5;
 /// Events a room may have waiting before new ones are dropped (with a warning).
 const ROOM_QUEUE: usize = 64;
 /// How long an undecryptable message waits for its key before the bot says so.
@@ -93,9 +92,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     session::prepare_data_dir(&config.data_dir)?;
     let _lock = session::lock_data_dir(&config.data_dir)?;
-    let client = session::build_client(&config, &secrets.store_passphrase).await?;
-    let start = session::login_or_restore(&client, &config, secrets.password.as_ref()).await?;
-    check_reachable(&client, &config).await?;
+    let (client, start) = session::open(&config, &secrets, secrets.password.as_ref()).await?;
     let cross_signed =
         session::ensure_cross_signing(&client, &config, secrets.password.as_ref()).await?;
     let device = client
@@ -140,6 +137,7 @@ pub async fn run(
     let mut tasks = JoinSet::new();
     let mut failures = 0u32;
     let mut timeout = Duration::ZERO;
+    let mut ended: Option<SessionError> = None;
     tokio::pin!(shutdown);
     loop {
         let settings = SyncSettings::new().timeout(timeout).filter(sync_filter());
@@ -169,6 +167,14 @@ pub async fn run(
                     }
                 }
                 Err(e) => {
+                    let fault = Fault::of(&e);
+                    // A token the homeserver no longer accepts will not come back by retrying;
+                    // anything else (a 5xx, a 429, a dropped connection, another 4xx) might.
+                    if matches!(fault, Fault::UnknownToken { .. }) {
+                        ended = SessionError::for_fault(fault, false, shared.config.data_dir.clone());
+                        error!(fault = fault.kind(), "the homeserver ended the bot's session; stopping");
+                        break;
+                    }
                     failures += 1;
                     let pause = backoff(failures);
                     warn!(error = error_kind(&e), failures, pause_s = pause.as_secs(), "sync failed; retrying");
@@ -203,7 +209,10 @@ pub async fn run(
         warn!("some replies did not finish in time");
     }
     info!("stopped");
-    Ok(())
+    match ended {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 /// Events per room per sync. Synapse's default of 10 would drop the rest of a burst of
@@ -216,40 +225,6 @@ pub fn sync_filter() -> Filter {
     let mut definition = FilterDefinition::default();
     definition.room.timeline.limit = Some(TIMELINE_LIMIT.into());
     Filter::FilterDefinition(definition)
-}
-
-/// Confirms the session with the homeserver, retrying a few times before giving up.
-async fn check_reachable(client: &Client, config: &Config) -> anyhow::Result<()> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match client.whoami().await {
-            Ok(_) => return Ok(()),
-            Err(e) if e.client_api_error_kind().is_some() => {
-                return Err(anyhow::anyhow!(
-                    "the homeserver refused the stored session ({}): the bot's device was logged out. \
-                     Move {} aside and start again with CONFIDANT_PASSWORD set to log in as a new device",
-                    error_kind_http(&e),
-                    config.data_dir.display()
-                ));
-            }
-            Err(e) if attempt >= START_ATTEMPTS => {
-                return Err(anyhow::Error::new(e).context(format!(
-                    "cannot reach the homeserver at {} after {attempt} attempts; is the address right and the server up?",
-                    config.homeserver
-                )));
-            }
-            Err(_) => {
-                let pause = backoff(attempt);
-                warn!(
-                    attempt,
-                    pause_s = pause.as_secs(),
-                    "homeserver not reachable; retrying"
-                );
-                tokio::time::sleep(pause).await;
-            }
-        }
-    }
 }
 
 /// Unlocks the crypto store for erasing rooms' keys (the passphrase's key derivation takes a

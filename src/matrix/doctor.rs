@@ -8,7 +8,10 @@ use std::{fmt, path::Path, time::Duration};
 
 use matrix_sdk::Client;
 
-use super::session::{self, SESSION_FILE, STORE_DIR, Start};
+use super::{
+    fault::{Fault, SessionError},
+    session::{self, SESSION_FILE, STORE_DIR, Start},
+};
 use crate::{
     check,
     config::{self, Config, Env, Secrets},
@@ -229,14 +232,25 @@ pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
             ),
             "the session file does not match its device: restore the data dir from a backup",
         ),
-        Err(e) => fail(
-            "session",
-            format!("the homeserver refused the stored session ({e})"),
-            format!(
-                "the device was logged out: move {} aside and run `confidant login`",
-                config.data_dir.display()
-            ),
-        ),
+        Err(e) => {
+            // The same wording as `run` for the same fault.
+            let fault = Fault::of_http(&e);
+            match SessionError::for_fault(fault, false, config.data_dir.clone()) {
+                Some(stop) => fail(
+                    "session",
+                    format!("not valid ({})", fault.kind()),
+                    stop.to_string(),
+                ),
+                None => fail(
+                    "session",
+                    format!(
+                        "not confirmed: the homeserver answered with a passing fault ({})",
+                        fault.kind()
+                    ),
+                    "nothing to change: `run` retries this at start; run doctor again in a minute",
+                ),
+            }
+        }
     });
     client
         .encryption()
@@ -320,8 +334,7 @@ pub async fn login(
 ) -> anyhow::Result<LoginReport> {
     session::prepare_data_dir(&config.data_dir)?;
     let _lock = session::lock_data_dir(&config.data_dir)?;
-    let client = session::build_client(config, &secrets.store_passphrase).await?;
-    let start = session::login_or_restore(&client, config, Some(password)).await?;
+    let (client, start) = session::open(config, secrets, Some(password)).await?;
     let cross_signed = session::ensure_cross_signing(&client, config, Some(password)).await?;
     // Sends the device keys and signatures that are still queued.
     let _ = client

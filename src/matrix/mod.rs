@@ -4,6 +4,7 @@
 
 pub mod bot;
 pub mod doctor;
+pub mod fault;
 pub mod forget;
 pub mod health;
 pub mod incoming;

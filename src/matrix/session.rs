@@ -25,7 +25,17 @@ use matrix_sdk::{
 use matrix_sdk_base::crypto::CollectStrategy;
 use serde::{Deserialize, Serialize};
 
-use crate::{config::Config, privacy::Secret};
+use super::{
+    fault::{Fault, Next, SessionError},
+    outbox::backoff,
+};
+use crate::{
+    config::{Config, Secrets},
+    privacy::Secret,
+};
+
+/// Tries to confirm the session with the homeserver at start before giving up.
+const START_ATTEMPTS: u32 = 5;
 
 /// The session file, inside the data dir.
 pub const SESSION_FILE: &str = "session.json";
@@ -46,6 +56,9 @@ pub enum Start {
     FirstLogin,
     /// The stored session was restored: same device, no login.
     Restored,
+    /// The homeserver had ended the stored session but kept the device (soft logout): logged in
+    /// again with the password on the same device, so the identity is unchanged.
+    LoggedInAgain,
 }
 
 /// Creates the data dir (0700) if needed and warns when it or its files are looser.
@@ -237,6 +250,126 @@ fn check_stored(path: &Path, stored: &SessionFile, config: &Config) -> anyhow::R
     Ok(())
 }
 
+/// Builds the client and brings it to a session the homeserver accepts: restores the stored
+/// one (or logs in the first time), then confirms it. A passing fault (no answer, a 5xx, a 429) is
+/// retried [`START_ATTEMPTS`] times with backoff and said in the log; a soft logout with the
+/// password at hand logs in again on the same device; anything else stops with its
+/// [`SessionError`], which says what to do.
+pub async fn open(
+    config: &Config,
+    secrets: &Secrets,
+    password: Option<&Secret<String>>,
+) -> anyhow::Result<(Client, Start)> {
+    let client = build_client(config, &secrets.store_passphrase).await?;
+    let start = login_or_restore(&client, config, password).await?;
+    if confirm(&client, config, password.is_some()).await? == Confirmed::Yes {
+        return Ok((client, start));
+    }
+    let Some(password) = password else {
+        return Err(SessionError::SoftLoggedOut.into());
+    };
+    let device = client
+        .device_id()
+        .context("a restored session without a device")?
+        .to_owned();
+    // A client takes one login for its life: a new one, on the same stores, logs in on the
+    // device the stores hold the keys of.
+    drop(client);
+    let client = build_client(config, &secrets.store_passphrase).await?;
+    client
+        .matrix_auth()
+        .login_username(&config.user_id, password.expose())
+        .device_id(device.as_str())
+        .send()
+        .await
+        .with_context(|| {
+            format!(
+                "logging in again on device {device} after a soft logout failed (wrong password?)"
+            )
+        })?;
+    write_session(&client, config)?;
+    tracing::info!("logged in again on the same device after a soft logout");
+    match confirm(&client, config, false).await? {
+        Confirmed::LoginAgain => Err(SessionError::SoftLoggedOut.into()),
+        Confirmed::Yes => Ok((client, Start::LoggedInAgain)),
+    }
+}
+
+/// What the homeserver said of the session.
+#[derive(Debug, PartialEq, Eq)]
+enum Confirmed {
+    /// It is valid.
+    Yes,
+    /// It ended in a soft logout and the password is at hand: log in again on the same device.
+    LoginAgain,
+}
+
+/// Asks the homeserver whose session this is, riding out passing faults.
+async fn confirm(
+    client: &Client,
+    config: &Config,
+    have_password: bool,
+) -> anyhow::Result<Confirmed> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let fault = match client.whoami().await {
+            Ok(_) => return Ok(Confirmed::Yes),
+            Err(e) => Fault::of_http(&e),
+        };
+        match fault.next(have_password) {
+            Next::Retry if attempt < START_ATTEMPTS => {
+                let pause = backoff(attempt);
+                tracing::warn!(
+                    fault = fault.kind(),
+                    attempt,
+                    pause_s = pause.as_secs(),
+                    "homeserver not reachable; retrying"
+                );
+                tokio::time::sleep(pause).await;
+            }
+            Next::Retry => {
+                return Err(SessionError::Unreachable {
+                    homeserver: config.homeserver.clone(),
+                    kind: fault.kind(),
+                    attempts: attempt,
+                }
+                .into());
+            }
+            Next::LoginAgain => return Ok(Confirmed::LoginAgain),
+            Next::Stop => {
+                return Err(
+                    SessionError::for_fault(fault, have_password, config.data_dir.clone())
+                        .map_or_else(
+                            || {
+                                anyhow::anyhow!(
+                                    "the homeserver refused the session ({})",
+                                    fault.kind()
+                                )
+                            },
+                            Into::into,
+                        ),
+                );
+            }
+        }
+    }
+}
+
+/// Writes the client's session to the session file.
+fn write_session(client: &Client, config: &Config) -> anyhow::Result<()> {
+    let session = client
+        .matrix_auth()
+        .session()
+        .context("login returned no session")?;
+    write_private(
+        &config.data_dir.join(SESSION_FILE),
+        &serde_json::to_vec(&SessionFile {
+            homeserver: config.homeserver.clone(),
+            session,
+        })?,
+    )
+}
+
 /// Restores the stored session, or logs in with the password when there is none.
 pub async fn login_or_restore(
     client: &Client,
@@ -279,17 +412,7 @@ pub async fn login_or_restore(
                 config.user_id
             )
         })?;
-    let session = client
-        .matrix_auth()
-        .session()
-        .context("login returned no session")?;
-    write_private(
-        &path,
-        &serde_json::to_vec(&SessionFile {
-            homeserver: config.homeserver.clone(),
-            session,
-        })?,
-    )?;
+    write_session(client, config)?;
     Ok(Start::FirstLogin)
 }
 

@@ -453,6 +453,19 @@ impl Bot {
         }
     }
 
+    /// Waits for the bot to exit on its own; its status, or `None` when `wait` passed first.
+    pub fn wait_exit(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.as_mut()?.try_wait().expect("wait") {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

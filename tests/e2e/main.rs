@@ -578,6 +578,50 @@ async fn forget_reaches_the_whole_history_under_rate_limits_and_finishes_after_a
     );
 }
 
+/// A token revoked while the bot runs (its device logged out on the server) stops it at the
+/// next sync, non-zero, with the one message `doctor` also gives for that fault; before, it
+/// retried forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_stops_the_bot_with_the_message_doctor_gives_too() {
+    use matrix_sdk::authentication::matrix::MatrixSession;
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    // Log the bot's device out with its own token, as an admin or a stray client would.
+    let stored: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(bot.data_dir().join("session.json")).expect("session file"),
+    )
+    .expect("json");
+    let session: MatrixSession =
+        serde_json::from_value(stored["session"].clone()).expect("a MatrixSession");
+    let other = matrix_sdk::Client::builder()
+        .homeserver_url(&synapse.url)
+        .build()
+        .await
+        .expect("client");
+    other
+        .matrix_auth()
+        .restore_session(session, matrix_sdk::store::RoomLoadSettings::default())
+        .await
+        .expect("restored");
+    other.matrix_auth().logout().await.expect("logged out");
+
+    let status = bot
+        .wait_exit(Duration::from_secs(90))
+        .unwrap_or_else(|| panic!("the bot kept running:\n{}", bot.log(1)));
+    assert!(!status.success(), "a non-zero exit");
+    let log = bot.log(1);
+    let words = "the homeserver logged the bot's device out";
+    assert!(log.contains(words), "the clear message: {log}");
+    assert!(log.contains("confidant login"), "what to do: {log}");
+
+    let out = bot.command(synapse, &["doctor"], &[("CONFIDANT_PASSWORD", "")]);
+    assert!(!out.status.success());
+    let text = output_text(&out);
+    assert!(text.contains(words), "doctor says the same: {text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_sigkill_the_same_identity_answers_new_messages_and_nothing_twice() {
     let (synapse, mut bot, user, room) = encrypted_dm().await;
