@@ -128,6 +128,8 @@ async fn run(synapse: &Synapse, name: &'static str, users: usize, messages: usiz
     let mut bot = Bot::new(synapse);
     bot.edit_config("burst = 5", "burst = 1000");
     bot.edit_config("per_minute = 10", "per_minute = 6000");
+    bot.edit_config("global_burst = 30", "global_burst = 100000");
+    bot.edit_config("global_per_minute = 120", "global_per_minute = 600000");
     if name == "echo floor" {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant-echo-floor"));
         cmd.arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"));

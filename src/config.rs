@@ -91,6 +91,10 @@ pub struct RateLimit {
     pub burst: u32,
     /// Messages per minute refilled after the burst.
     pub per_minute: u32,
+    /// Messages all senders together may send in a burst (ordinary ones; urgent always pass).
+    pub global_burst: u32,
+    /// Messages per minute refilled to the shared budget.
+    pub global_per_minute: u32,
 }
 
 /// A checked configuration.
@@ -251,7 +255,7 @@ const ROOM_KEYS: &[&str] = &[
     "notice_unencrypted",
     "names",
 ];
-const RATE_KEYS: &[&str] = &["burst", "per_minute"];
+const RATE_KEYS: &[&str] = &["burst", "per_minute", "global_burst", "global_per_minute"];
 const HEALTH_KEYS: &[&str] = &["listen"];
 
 /// Collects problems while reading keys.
@@ -407,9 +411,17 @@ impl Reader {
         let per_minute = self
             .integer(r, "per_minute", "rate_limit.", 1, 6000)
             .unwrap_or(10);
+        let global_burst = self
+            .integer(r, "global_burst", "rate_limit.", 1, 100_000)
+            .unwrap_or(30);
+        let global_per_minute = self
+            .integer(r, "global_per_minute", "rate_limit.", 1, 600_000)
+            .unwrap_or(120);
         Some(RateLimit {
             burst: burst as u32,
             per_minute: per_minute as u32,
+            global_burst: global_burst as u32,
+            global_per_minute: global_per_minute as u32,
         })
     }
 
@@ -712,7 +724,9 @@ mod tests {
             c.rate_limit,
             RateLimit {
                 burst: 5,
-                per_minute: 10
+                per_minute: 10,
+                global_burst: 30,
+                global_per_minute: 120,
             }
         );
     }

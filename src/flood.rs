@@ -4,7 +4,14 @@
 //! limit, the first refused message gets one polite notice; the rest of that window is dropped
 //! silently, so a flood cannot make the bot flood back. One urgent message (a crisis, a threat)
 //! still gets through over the limit, once until the sender's tokens refill: a person in danger
-//! who typed in bursts is not left unanswered. Time is passed in, so tests need no clock.
+//! who typed in bursts is not left unanswered.
+//!
+//! A second bucket is shared by all senders (`global_burst`, `global_per_minute`): someone who
+//! rotates through many accounts passes every per-sender limit, and would otherwise spend the
+//! bot's whole sending budget at the homeserver, so that a crisis answer waits behind theirs.
+//! When it is empty, ordinary messages are dropped without a reply ([`Verdict::Busy`]); urgent
+//! ones always pass (and take a token when there is one), so they are never starved.
+//! Time is passed in, so tests need no clock.
 
 use std::{
     collections::HashMap,
@@ -23,6 +30,9 @@ pub enum Verdict {
     Notify,
     /// Over the limit and already told: drop it.
     Drop,
+    /// The sender is under their limit, but all senders together are over the global budget:
+    /// drop it without a reply (a reply would spend the budget too).
+    Busy,
 }
 
 #[derive(Debug)]
@@ -34,11 +44,19 @@ struct Bucket {
     urgent_passed: bool,
 }
 
-/// Token buckets keyed by sender.
+/// The bucket all senders share.
+#[derive(Debug)]
+struct Shared {
+    tokens: f64,
+    updated: Instant,
+}
+
+/// Token buckets keyed by sender, and one for all of them.
 #[derive(Debug)]
 pub struct Limiter<K> {
     limit: RateLimit,
     buckets: HashMap<K, Bucket>,
+    global: Option<Shared>,
 }
 
 impl<K: Eq + Hash + Clone> Limiter<K> {
@@ -47,12 +65,49 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
         Limiter {
             limit,
             buckets: HashMap::new(),
+            global: None,
         }
     }
 
-    /// Takes a token for `sender` at `now`. Over the limit, an `urgent` message is still
-    /// allowed, once per window.
+    /// Refills the shared bucket to `now` and tries to take a token from it.
+    fn take_global(&mut self, now: Instant) -> bool {
+        let burst = f64::from(self.limit.global_burst);
+        let per_second = f64::from(self.limit.global_per_minute) / 60.0;
+        let global = self.global.get_or_insert(Shared {
+            tokens: burst,
+            updated: now,
+        });
+        let elapsed = now.saturating_duration_since(global.updated).as_secs_f64();
+        global.tokens = (global.tokens + elapsed * per_second).min(burst);
+        global.updated = now;
+        if global.tokens >= 1.0 {
+            global.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Takes a token for `sender` at `now` (and one from the shared budget). Over the sender's
+    /// limit, an `urgent` message is still allowed, once per window; over the shared budget,
+    /// urgent messages are always allowed.
     pub fn check(&mut self, sender: &K, now: Instant, urgent: bool) -> Verdict {
+        let verdict = self.check_sender(sender, now, urgent);
+        if verdict != Verdict::Allow {
+            return verdict;
+        }
+        if self.take_global(now) || urgent {
+            return Verdict::Allow;
+        }
+        // Not answered, so the sender keeps their token.
+        if let Some(bucket) = self.buckets.get_mut(sender) {
+            bucket.tokens = (bucket.tokens + 1.0).min(f64::from(self.limit.burst));
+        }
+        Verdict::Busy
+    }
+
+    /// The per-sender part of [`Limiter::check`].
+    fn check_sender(&mut self, sender: &K, now: Instant, urgent: bool) -> Verdict {
         let burst = f64::from(self.limit.burst);
         let per_second = f64::from(self.limit.per_minute) / 60.0;
         let bucket = self.buckets.entry(sender.clone()).or_insert(Bucket {
@@ -107,7 +162,63 @@ mod tests {
     const LIMIT: RateLimit = RateLimit {
         burst: 3,
         per_minute: 6,
+        global_burst: 1000,
+        global_per_minute: 6000,
     };
+
+    #[test]
+    fn rotating_senders_meet_the_global_budget_and_urgent_messages_still_pass() {
+        let mut l = Limiter::new(RateLimit {
+            global_burst: 4,
+            global_per_minute: 60,
+            ..LIMIT
+        });
+        let t = Instant::now();
+        use Verdict::*;
+        // (sender, seconds after the start, urgent, verdict)
+        let table = [
+            ("a", 0, false, Allow),
+            ("b", 0, false, Allow),
+            ("c", 0, false, Allow),
+            ("d", 0, false, Allow),
+            ("e", 0, false, Busy),
+            ("f", 0, false, Busy),
+            ("g", 0, true, Allow),
+            ("e", 0, true, Allow),
+            ("h", 0, false, Busy),
+            // One token a second comes back, for whoever asks first.
+            ("h", 1, false, Allow),
+            ("i", 1, false, Busy),
+            // An urgent message takes a token when there is one.
+            ("j", 2, true, Allow),
+            ("i", 2, false, Busy),
+            ("i", 3, false, Allow),
+        ];
+        for (sender, secs, urgent, expected) in table {
+            assert_eq!(
+                l.check(&sender, t + Duration::from_secs(secs), urgent),
+                expected,
+                "{sender} at {secs} s, urgent {urgent}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_busy_message_costs_its_sender_nothing() {
+        let mut l = Limiter::new(RateLimit {
+            global_burst: 1,
+            global_per_minute: 1,
+            ..LIMIT
+        });
+        let t = Instant::now();
+        assert_eq!(l.check(&"a", t, false), Verdict::Allow);
+        for _ in 0..5 {
+            assert_eq!(l.check(&"b", t, false), Verdict::Busy);
+        }
+        // b's own burst is untouched once the shared budget is back.
+        let later = t + Duration::from_secs(60);
+        assert_eq!(l.check(&"b", later, false), Verdict::Allow);
+    }
 
     #[test]
     fn burst_then_one_notice_then_silence() {

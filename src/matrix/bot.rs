@@ -191,9 +191,11 @@ pub async fn run(
             }
         }
         workers.retain(|_, tx| !tx.is_closed());
-        if let Ok(mut limiter) = shared.limiter.lock() {
-            limiter.prune(Instant::now());
-        }
+        shared
+            .limiter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .prune(Instant::now());
     }
 
     info!(
@@ -466,11 +468,13 @@ async fn on_event(
         Some(Request::Question(outcome)) => outcome.is_urgent(),
         _ => false,
     };
+    // A panic elsewhere while the limiter was held leaves it usable: keep limiting (failing
+    // open would hand a flood the bot's whole send budget).
     let verdict = shared
         .limiter
         .lock()
-        .map(|mut l| l.check(&parsed.sender, Instant::now(), urgent))
-        .unwrap_or(Verdict::Allow);
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .check(&parsed.sender, Instant::now(), urgent);
     match verdict {
         Verdict::Allow => {}
         Verdict::Notify => {
@@ -483,6 +487,7 @@ async fn on_event(
             return Ok("rate-limited");
         }
         Verdict::Drop => return Ok("rate-limited-silent"),
+        Verdict::Busy => return Ok("over-global-budget"),
     }
     match (action, request) {
         (_, Some(Request::Forget)) => {

@@ -1,0 +1,78 @@
+//! The deployment files, checked without the tools they are for (no Docker engine here).
+
+use std::path::Path;
+
+/// The paths a `cargo build --release --locked` of this package reads: the manifest, the lock
+/// file, and every target's source (Cargo refuses a manifest whose declared bench is missing).
+fn paths_the_build_needs(manifest: &toml::Table) -> Vec<String> {
+    let mut needed = vec!["Cargo.toml".to_owned(), "Cargo.lock".to_owned()];
+    for (kind, folder) in [("bin", "src/bin"), ("bench", "benches"), ("test", "tests")] {
+        for target in manifest
+            .get(kind)
+            .and_then(|t| t.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let path = match (target.get("path"), target.get("name")) {
+                (Some(path), _) => path.as_str().expect("a path").to_owned(),
+                (None, Some(name)) => format!("{folder}/{}.rs", name.as_str().expect("a name")),
+                (None, None) => continue,
+            };
+            needed.push(path);
+        }
+    }
+    if let Some(lib) = manifest.get("lib").and_then(|l| l.get("path")) {
+        needed.push(lib.as_str().expect("a path").to_owned());
+    }
+    needed
+}
+
+/// The sources of the `COPY` lines of one stage (flags and the destination left out).
+fn copied(stage: &str) -> Vec<String> {
+    stage
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("COPY "))
+        .filter(|l| !l.starts_with("--from"))
+        .flat_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words[..words.len() - 1]
+                .iter()
+                .map(|w| w.trim_end_matches('/').to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn the_dockerfile_copies_every_path_the_release_build_and_the_image_need() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile =
+        std::fs::read_to_string(root.join("deploy/Dockerfile")).expect("deploy/Dockerfile");
+    let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml"))
+        .expect("Cargo.toml")
+        .parse()
+        .expect("valid TOML");
+    let (build, runtime) = dockerfile
+        .split_once("\nFROM debian")
+        .expect("a build stage, then the runtime stage");
+    assert!(build.contains("cargo build --release --locked"), "{build}");
+
+    let sources = copied(build);
+    for needed in paths_the_build_needs(&manifest) {
+        assert!(
+            root.join(&needed).exists(),
+            "Cargo.toml names {needed}, which is missing"
+        );
+        assert!(
+            sources
+                .iter()
+                .any(|s| needed == *s || needed.starts_with(&format!("{s}/"))),
+            "the build stage does not copy {needed} (it copies {sources:?})"
+        );
+    }
+    // The image carries the response set the binary reads.
+    assert!(
+        copied(runtime).iter().any(|s| s == "responses"),
+        "the runtime stage copies responses/"
+    );
+}
