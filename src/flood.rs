@@ -35,20 +35,49 @@ pub enum Verdict {
     Busy,
 }
 
+/// A token bucket's level: `burst` at most, refilled at `per_second`.
+#[derive(Debug)]
+struct Tokens {
+    level: f64,
+    updated: Instant,
+    burst: f64,
+    per_second: f64,
+}
+
+impl Tokens {
+    fn full(burst: u32, per_minute: u32, now: Instant) -> Self {
+        Tokens {
+            level: f64::from(burst),
+            updated: now,
+            burst: f64::from(burst),
+            per_second: f64::from(per_minute) / 60.0,
+        }
+    }
+
+    /// Adds what was earned since the last call, then takes one token if there is one.
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.level = (self.level + elapsed * self.per_second).min(self.burst);
+        self.updated = now;
+        let taken = self.level >= 1.0;
+        if taken {
+            self.level -= 1.0;
+        }
+        taken
+    }
+
+    /// Gives a taken token back.
+    fn refund(&mut self) {
+        self.level = (self.level + 1.0).min(self.burst);
+    }
+}
+
 #[derive(Debug)]
 struct Bucket {
-    tokens: f64,
-    updated: Instant,
+    tokens: Tokens,
     notified: bool,
     /// An urgent message was let through over the limit in this window.
     urgent_passed: bool,
-}
-
-/// The bucket all senders share.
-#[derive(Debug)]
-struct Shared {
-    tokens: f64,
-    updated: Instant,
 }
 
 /// Token buckets keyed by sender, and one for all of them.
@@ -56,7 +85,7 @@ struct Shared {
 pub struct Limiter<K> {
     limit: RateLimit,
     buckets: HashMap<K, Bucket>,
-    global: Option<Shared>,
+    global: Option<Tokens>,
 }
 
 impl<K: Eq + Hash + Clone> Limiter<K> {
@@ -69,25 +98,6 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
         }
     }
 
-    /// Refills the shared bucket to `now` and tries to take a token from it.
-    fn take_global(&mut self, now: Instant) -> bool {
-        let burst = f64::from(self.limit.global_burst);
-        let per_second = f64::from(self.limit.global_per_minute) / 60.0;
-        let global = self.global.get_or_insert(Shared {
-            tokens: burst,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(global.updated).as_secs_f64();
-        global.tokens = (global.tokens + elapsed * per_second).min(burst);
-        global.updated = now;
-        if global.tokens >= 1.0 {
-            global.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
     /// Takes a token for `sender` at `now` (and one from the shared budget). Over the sender's
     /// limit, an `urgent` message is still allowed, once per window; over the shared budget,
     /// urgent messages are always allowed.
@@ -96,31 +106,32 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
         if verdict != Verdict::Allow {
             return verdict;
         }
-        if self.take_global(now) || urgent {
+        let limit = self.limit;
+        let global = self
+            .global
+            .get_or_insert_with(|| Tokens::full(limit.global_burst, limit.global_per_minute, now));
+        if global.take(now) || urgent {
             return Verdict::Allow;
         }
         // Not answered, so the sender keeps their token.
         if let Some(bucket) = self.buckets.get_mut(sender) {
-            bucket.tokens = (bucket.tokens + 1.0).min(f64::from(self.limit.burst));
+            bucket.tokens.refund();
         }
         Verdict::Busy
     }
 
     /// The per-sender part of [`Limiter::check`].
     fn check_sender(&mut self, sender: &K, now: Instant, urgent: bool) -> Verdict {
-        let burst = f64::from(self.limit.burst);
-        let per_second = f64::from(self.limit.per_minute) / 60.0;
-        let bucket = self.buckets.entry(sender.clone()).or_insert(Bucket {
-            tokens: burst,
-            updated: now,
-            notified: false,
-            urgent_passed: false,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * per_second).min(burst);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        let limit = self.limit;
+        let bucket = self
+            .buckets
+            .entry(sender.clone())
+            .or_insert_with(|| Bucket {
+                tokens: Tokens::full(limit.burst, limit.per_minute, now),
+                notified: false,
+                urgent_passed: false,
+            });
+        if bucket.tokens.take(now) {
             bucket.notified = false;
             bucket.urgent_passed = false;
             Verdict::Allow
@@ -141,7 +152,7 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
             60.0 * f64::from(self.limit.burst) / f64::from(self.limit.per_minute),
         );
         self.buckets
-            .retain(|_, b| now.saturating_duration_since(b.updated) < refill);
+            .retain(|_, b| now.saturating_duration_since(b.tokens.updated) < refill);
     }
 
     /// How many senders are tracked.

@@ -36,6 +36,21 @@ async fn encrypted_dm_with(
     (synapse, bot, user, room)
 }
 
+/// A user with `display_name` (set before the room exists, so its member events carry it) in a
+/// direct message with the running bot.
+async fn named_user_in_dm(
+    synapse: &harness::Synapse,
+    bot: &Bot,
+    display_name: &str,
+    encrypted: bool,
+) -> (User, matrix_sdk::Room) {
+    let user = User::new(synapse).await;
+    user.set_display_name(display_name).await;
+    let room = user.create_room(&[&bot.user_id], encrypted, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+    (user, room)
+}
+
 /// Everything a finished command printed: stdout, then stderr.
 fn output_text(o: &std::process::Output) -> String {
     format!(
@@ -56,11 +71,8 @@ async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);
     bot.start(synapse);
-    let user = User::new(synapse).await;
     let display_name = "Quokka Displayname";
-    user.set_display_name(display_name).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (user, room) = named_user_in_dm(synapse, &bot, display_name, true).await;
 
     // Canary strings: unique, so any trace of them in a log or a file is a leak.
     let canary1 = "zebracanary4711";
@@ -172,11 +184,8 @@ async fn unencrypted_room_gets_the_notice_once_not_an_answer() {
     // This run also covers JSON logs: one JSON object per line, and no content in them.
     bot.edit_config("log_format = \"text\"", "log_format = \"json\"");
     bot.start(synapse);
-    let user = User::new(synapse).await;
     let display_name = "Wombat Displayname";
-    user.set_display_name(display_name).await;
-    let room = user.create_room(&[&bot.user_id], false, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (user, room) = named_user_in_dm(synapse, &bot, display_name, false).await;
 
     let canary = "canary-json-5d1e";
     user.say(
@@ -211,11 +220,8 @@ async fn log_identifiers_lets_the_dependencies_name_the_user_and_says_so() {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);
     bot.start_with(synapse, &["--log-identifiers"]);
-    let user = User::new(synapse).await;
     let display_name = "Numbat Displayname";
-    user.set_display_name(display_name).await;
-    let room = user.create_room(&[&bot.user_id], true, true).await;
-    user.wait_joined(&room, &bot.user_id).await;
+    let (user, room) = named_user_in_dm(synapse, &bot, display_name, true).await;
     bot.stop();
 
     let log = bot.all_logs();
