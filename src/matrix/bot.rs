@@ -259,6 +259,19 @@ fn dispatch(
             tasks.spawn(on_invite(shared.clone(), room));
         }
     }
+    // However the bot came to leave a room (kicked, banned, its own leave), its keys and its
+    // state go: nothing of it is needed any more. After the bot's own leave this is a second
+    // erase, which also catches keys the SDK saved while the first ran.
+    for room_id in response.rooms.left.keys() {
+        let (shared, room) = (shared.clone(), client.get_room(room_id));
+        let room_id = room_id.clone();
+        tasks.spawn(async move {
+            if let Some(room) = room {
+                let _ = room.forget().await;
+            }
+            shared.forgetter.erase_keys(&room_id);
+        });
+    }
     for (room_id, update) in response.rooms.joined {
         let Some(room) = client.get_room(&room_id) else {
             continue;
@@ -323,8 +336,11 @@ async fn on_invite(shared: Arc<Shared>, room: Room) {
                         outcome = "refused",
                         members, "room is larger than rooms.max_members; leaving"
                     );
-                    let _ = outbox::leave(&room).await;
-                    shared.forgetter.erase_keys(room.room_id());
+                    // Its keys and its members go with it, once it is left.
+                    if outbox::leave(&room).await.is_ok() {
+                        let _ = room.forget().await;
+                        shared.forgetter.erase_keys(room.room_id());
+                    }
                     return;
                 }
                 info!(outcome = "joined", attempt, "joined a room");

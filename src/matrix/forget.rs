@@ -21,10 +21,7 @@ use matrix_sdk::{
 };
 use tracing::{info, warn};
 
-use super::{
-    outbox::{self, SendError},
-    room_keys::RoomKeys,
-};
+use super::{outbox, room_keys::RoomKeys};
 use crate::responses::Messages;
 
 /// The pending list's file in the data dir.
@@ -35,6 +32,12 @@ const PAGE_SIZE: u32 = 100;
 
 /// Pages read at most (a million events): a bound, not a limit anyone should reach.
 const MAX_PAGES: usize = 10_000;
+
+/// Passes over the history before a forget cut short by passing faults waits for the next start.
+const PASSES: u32 = 3;
+
+/// The pause between passes.
+const PASS_PAUSE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The rooms whose forgetting has started and not finished: one room id per line in
 /// `DATA_DIR/forget-pending` (0600), rewritten whole (write, sync, rename) on every change and
@@ -144,7 +147,12 @@ impl Pending {
             }
             file.sync_all()?;
         }
-        std::fs::rename(&tmp, &self.path)
+        std::fs::rename(&tmp, &self.path)?;
+        // The rename itself reaches the disk only with its folder.
+        if let Some(dir) = self.path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     }
 }
 
@@ -153,8 +161,10 @@ impl Pending {
 pub struct Forgotten {
     /// Messages redacted.
     pub redacted: usize,
-    /// Redactions the homeserver refused for good.
+    /// Redactions the homeserver refused for good (e.g. forbidden).
     pub failed: usize,
+    /// A history page or a redaction failed for a passing reason: the room stays pending.
+    pub incomplete: bool,
     /// Whether the bot left the room (if not, the room stays pending).
     pub left: bool,
 }
@@ -209,16 +219,29 @@ impl Forgetter {
         }
     }
 
-    /// Redacts the whole history, confirms, leaves, forgets, erases the keys.
+    /// Redacts the whole history, confirms, leaves, forgets, erases the keys. A pass cut short
+    /// by passing faults is tried again (3 passes); after that the room stays pending for the
+    /// next start, and the bot stays in it, since after leaving it could redact nothing more.
     async fn finish(&self, room: &Room, final_message: &str) -> Forgotten {
-        let mut forgotten = self.redact_history(room).await;
-        if let Err(e) = outbox::send(room, final_message, None).await {
-            warn!(error = %e, "could not send the final forget confirmation");
+        let mut forgotten = Forgotten::default();
+        for pass in 1..=PASSES {
+            forgotten = self.redact_history(room).await;
+            if !forgotten.incomplete {
+                break;
+            }
+            if pass < PASSES {
+                tokio::time::sleep(PASS_PAUSE).await;
+            }
         }
-        match outbox::leave(room).await {
-            Ok(()) => forgotten.left = true,
-            Err(e) => {
-                warn!(error = %e, "could not leave a forgotten room; will retry at the next start")
+        if !forgotten.incomplete {
+            if let Err(e) = outbox::send(room, final_message, None).await {
+                warn!(error = %e, "could not send the final forget confirmation");
+            }
+            match outbox::leave(room).await {
+                Ok(()) => forgotten.left = true,
+                Err(e) => {
+                    warn!(error = %e, "could not leave a forgotten room; will retry at the next start")
+                }
             }
         }
         if forgotten.left {
@@ -227,11 +250,16 @@ impl Forgetter {
             self.done(room.room_id());
         }
         info!(
-            outcome = "forgotten",
+            outcome = if forgotten.left {
+                "forgotten"
+            } else {
+                "forget-pending"
+            },
             redacted = forgotten.redacted,
             failed = forgotten.failed,
+            incomplete = forgotten.incomplete,
             left = forgotten.left,
-            "forgot a room on request"
+            "forget on request"
         );
         forgotten
     }
@@ -258,6 +286,7 @@ impl Forgetter {
                 Ok(page) => page,
                 Err(e) => {
                     warn!(error = %e, "could not read the room's history; stopping there");
+                    forgotten.incomplete = true;
                     break;
                 }
             };
@@ -270,7 +299,8 @@ impl Forgetter {
                 };
                 match outbox::redact(room, &id).await {
                     Ok(()) => forgotten.redacted += 1,
-                    Err(SendError(_)) => forgotten.failed += 1,
+                    Err(e) if e.is_passing() => forgotten.incomplete = true,
+                    Err(_) => forgotten.failed += 1,
                 }
             }
             match page.end {

@@ -13,10 +13,14 @@ use matrix_sdk::{
 };
 use tracing::warn;
 
+use super::fault::Fault;
 use crate::padding;
 
-/// The longest pause between retries.
+/// The longest pause between retries of our own choosing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest wait the homeserver may ask for that the bot keeps to (a bound against a broken
+/// value, far above what Synapse asks).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 /// Attempts at one request (rate limits and network failures) before giving up.
 pub const ATTEMPTS: u32 = 8;
 
@@ -25,6 +29,13 @@ pub const ATTEMPTS: u32 = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the homeserver request failed ({0})")]
 pub struct SendError(pub &'static str);
+
+impl SendError {
+    /// Whether the fault may pass: no answer, a rate limit, a server error.
+    pub fn is_passing(&self) -> bool {
+        matches!(self.0, "network" | "rate-limited" | "server-error")
+    }
+}
 
 /// Sends a reply as an `m.notice` (what bots send, so other bots do not answer it), rendered
 /// from Markdown with the Markdown kept as the plain-text body.
@@ -107,16 +118,18 @@ where
             Ok(value) => return Ok(value),
             Err(e) => e.into(),
         };
-        let kind = error_kind(&error);
-        if attempt >= ATTEMPTS || !matches!(kind, "rate-limited" | "network") {
-            return Err(SendError(kind));
+        let failed = SendError(error_kind(&error));
+        if attempt >= ATTEMPTS || !failed.is_passing() {
+            return Err(failed);
         }
+        // The server's own wait is kept (up to a bound against a broken value); otherwise
+        // capped exponential backoff.
         let pause = retry_after(&error)
-            .unwrap_or_else(|| backoff(attempt))
-            .min(MAX_BACKOFF);
+            .map(|d| d.min(MAX_RETRY_AFTER))
+            .unwrap_or_else(|| backoff(attempt));
         warn!(
             request = what,
-            error = kind,
+            error = failed.0,
             attempt,
             pause_ms = pause.as_millis() as u64,
             "request failed; retrying"
@@ -135,16 +148,9 @@ pub fn error_kind(e: &matrix_sdk::Error) -> &'static str {
     }
 }
 
-/// The same for an HTTP error.
+/// The same for an HTTP error (the kinds of [`Fault`]).
 pub fn error_kind_http(e: &matrix_sdk::HttpError) -> &'static str {
-    use matrix_sdk::ruma::api::error::ErrorKind;
-    match e.client_api_error_kind() {
-        Some(ErrorKind::LimitExceeded(_)) => "rate-limited",
-        Some(ErrorKind::UnknownToken { .. }) => "unknown-token",
-        Some(ErrorKind::Forbidden) => "forbidden",
-        Some(_) => "homeserver-error",
-        None => "network",
-    }
+    Fault::of_http(e).kind()
 }
 
 /// Capped exponential backoff: 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
@@ -155,6 +161,23 @@ pub fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_passing_faults_are_retried() {
+        for (kind, passing) in [
+            ("network", true),
+            ("rate-limited", true),
+            ("server-error", true),
+            ("refused", false),
+            ("logged-out", false),
+            ("soft-logout", false),
+            ("store", false),
+            ("crypto", false),
+            ("other", false),
+        ] {
+            assert_eq!(SendError(kind).is_passing(), passing, "{kind}");
+        }
+    }
 
     #[test]
     fn backoff_is_capped() {

@@ -50,6 +50,9 @@ const ROOM_TABLES: &[&str] = &[
 /// How long a statement waits for the SDK's own writes to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long emptying the write-ahead log may wait for readers.
+const CHECKPOINT_WAIT: Duration = Duration::from_millis(200);
+
 /// Why a room's keys could not be erased. No variant carries a room id.
 #[derive(Debug, thiserror::Error)]
 pub enum RoomKeyError {
@@ -135,6 +138,10 @@ impl RoomKeys {
             erased.rows += n;
         }
         tx.commit()?;
+        // Emptying the log waits for readers and holds writers off meanwhile: wait briefly, so
+        // the SDK's own writes never time out behind it. If a reader is in the way, the log is
+        // emptied at a later erase or when the bot stops (the SDK checkpoints on close).
+        conn.busy_timeout(CHECKPOINT_WAIT)?;
         // (busy, frames in the log, frames checkpointed): busy 0 means the log was emptied.
         let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
         erased.log_truncated = busy == 0;

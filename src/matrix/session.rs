@@ -273,7 +273,12 @@ pub async fn open(
         .context("a restored session without a device")?
         .to_owned();
     // A client takes one login for its life: a new one, on the same stores, logs in on the
-    // device the stores hold the keys of.
+    // device the stores hold the keys of. The old one's encryption set-up task holds a handle
+    // to it; let it finish first, so two clients never share the crypto store.
+    client
+        .encryption()
+        .wait_for_e2ee_initialization_tasks()
+        .await;
     drop(client);
     let client = build_client(config, &secrets.store_passphrase).await?;
     client

@@ -758,6 +758,7 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
         "responses",
         "homeserver",
         "data dir",
+        "forgets",
         "stores",
         "session",
         "cross-signing",
@@ -791,6 +792,11 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
     std::fs::set_permissions(&session, std::fs::Permissions::from_mode(0o644)).unwrap();
     red(&[], "data dir", "chmod -R go-rwx");
     std::fs::set_permissions(&session, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let pending = bot.data_dir().join("forget-pending");
+    std::fs::write(&pending, "not a room id\n").unwrap();
+    std::fs::set_permissions(&pending, std::fs::Permissions::from_mode(0o600)).unwrap();
+    red(&[], "forgets", "line 1");
+    std::fs::remove_file(&pending).unwrap();
     // The wrong passphrase changed nothing: the right one still opens the stores.
     let again = bot.command(synapse, &["doctor"], &[]);
     assert!(again.status.success(), "{}", output_text(&again));
