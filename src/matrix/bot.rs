@@ -303,12 +303,9 @@ fn dispatch(
 async fn on_invite(shared: Arc<Shared>, room: Room) {
     let allowed = &shared.config.rooms.allowed_inviters;
     if !allowed.is_empty() {
-        let inviter = room
-            .invite_details()
-            .await
-            .ok()
-            .and_then(|d| d.inviter)
-            .map(|m| m.user_id().to_owned());
+        // The sender of the bot's own invite event: always there, unlike the inviter's member
+        // event, which a homeserver may leave out of the invite state.
+        let inviter = room.invite_details().await.ok().map(|d| d.inviter_id);
         let ok = inviter.is_some_and(|id| {
             allowed.iter().any(|a| {
                 a == id.as_str() || (!a.starts_with('@') && a == id.server_name().as_str())

@@ -1028,6 +1028,50 @@ async fn a_second_process_on_the_same_data_dir_is_refused_at_once() {
     );
 }
 
+/// `rooms.allowed_inviters`: an invite from a listed user is joined, one from anyone else is
+/// declined (and the log says so, without naming anyone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invites_from_outside_allowed_inviters_are_declined() {
+    use matrix_sdk::ruma::events::room::member::MembershipState;
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    let allowed = User::new(synapse).await;
+    let stranger = User::new(synapse).await;
+    bot.edit_config(
+        "allowed_inviters = []",
+        &format!("allowed_inviters = [\"{}\"]", allowed.user_id()),
+    );
+    bot.start(synapse);
+
+    let welcome = allowed.create_room(&[&bot.user_id], true, true).await;
+    allowed.wait_joined(&welcome, &bot.user_id).await;
+
+    let refused = stranger.create_room(&[&bot.user_id], true, true).await;
+    let deadline = std::time::Instant::now() + REPLY_WAIT;
+    loop {
+        stranger.sync().await;
+        let member = refused.get_member_no_sync(&bot.user_id).await.unwrap();
+        if member.is_some_and(|m| *m.membership() == MembershipState::Leave) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot did not decline the stranger's invite"
+        );
+    }
+    assert!(
+        bot.log(1).contains("not on the allow-list"),
+        "the log says why: {}",
+        bot.log(1)
+    );
+    bot.stop();
+    assert!(
+        !bot.all_logs().contains(stranger.user_id().localpart()),
+        "the log names nobody"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invites_to_rooms_over_the_member_limit_are_declined() {
     let synapse = synapse();
