@@ -161,21 +161,23 @@ pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
     });
     if config.data_dir.exists() {
         // The same reading as `run`'s, so a bad line is found before a start stops on it.
-        lines.push(match forget::Pending::open(&config.data_dir) {
-            Ok(p) if p.rooms().is_empty() => pass("forgets", "none pending"),
-            Ok(p) => pass(
-                "forgets",
-                format!("{} pending; the next start finishes them", p.rooms().len()),
-            ),
-            Err(e) => fail(
-                "forgets",
-                e.to_string(),
-                format!(
-                    "fix or remove that line of {}",
-                    config.data_dir.join(forget::PENDING_FILE).display()
+        lines.push(
+            match forget::Pending::open(&config.data_dir).map(|p| p.rooms().len()) {
+                Ok(0) => pass("forgets", "none pending"),
+                Ok(n) => pass(
+                    "forgets",
+                    format!("{n} pending; the next start finishes them"),
                 ),
-            ),
-        });
+                Err(e) => fail(
+                    "forgets",
+                    e.to_string(),
+                    format!(
+                        "fix or remove that line of {}",
+                        config.data_dir.join(forget::PENDING_FILE).display()
+                    ),
+                ),
+            },
+        );
     }
     let Some(secrets) = secrets else { return lines };
     if !config.data_dir.join(STORE_DIR).exists() || !config.data_dir.join(SESSION_FILE).exists() {

@@ -205,13 +205,11 @@ impl Forgetter {
                 Some(room) if room.state() == RoomState::Joined => {
                     self.finish(&room, &messages.forget_final).await;
                 }
-                Some(room) => {
-                    // Left already: what is left to do is local.
-                    let _ = room.forget().await;
-                    self.erase_keys(&id);
-                    self.done(&id);
-                }
-                None => {
+                // Left already (or unknown): what is left to do is local.
+                room => {
+                    if let Some(room) = room {
+                        let _ = room.forget().await;
+                    }
                     self.erase_keys(&id);
                     self.done(&id);
                 }

@@ -17,12 +17,12 @@ use super::fault::Fault;
 use crate::padding;
 
 /// The longest pause between retries of our own choosing.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// The longest wait the homeserver may ask for that the bot keeps to (a bound against a broken
 /// value, far above what Synapse asks).
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 /// Attempts at one request (rate limits and network failures) before giving up.
-pub const ATTEMPTS: u32 = 8;
+const ATTEMPTS: u32 = 8;
 
 /// A request that failed for good, as a content-free kind (`rate-limited`, `network`,
 /// `forbidden` …).
@@ -141,16 +141,11 @@ where
 /// A short, content-free name for an SDK error, for logs.
 pub fn error_kind(e: &matrix_sdk::Error) -> &'static str {
     match e {
-        matrix_sdk::Error::Http(h) => error_kind_http(h),
+        matrix_sdk::Error::Http(h) => Fault::of_http(h).kind(),
         matrix_sdk::Error::CryptoStoreError(_) | matrix_sdk::Error::StateStore(_) => "store",
         matrix_sdk::Error::OlmError(_) | matrix_sdk::Error::MegolmError(_) => "crypto",
         _ => "other",
     }
-}
-
-/// The same for an HTTP error (the kinds of [`Fault`]).
-pub fn error_kind_http(e: &matrix_sdk::HttpError) -> &'static str {
-    Fault::of_http(e).kind()
 }
 
 /// Capped exponential backoff: 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
