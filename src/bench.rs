@@ -160,6 +160,7 @@ fn scaled(topics: &[TopicProfile], scale: usize) -> Vec<TopicProfile> {
                     .enumerate()
                     .map(|(ei, e)| perturb(e, k, ei))
                     .collect(),
+                adult_only: false,
             });
         }
     }

@@ -14,7 +14,9 @@ use crate::{
     matcher::{Audience, LearnedModel, Matcher, MatcherData, MatcherError, Outcome, TopicProfile},
     padding,
     reply::{Composer, Instance},
-    responses::{self, Issue, MATCHER_FILE, MESSAGES_FILE, ResponseError, ResponseSet},
+    responses::{
+        self, Issue, MATCHER_FILE, MAX_ANSWER_CHARS, MESSAGES_FILE, ResponseError, ResponseSet,
+    },
 };
 
 /// Checks the set in `dir` (with an optional overlay); an empty list means it is clean.
@@ -38,6 +40,25 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
             });
         }
     }
+    for topic in set.topics() {
+        for (field, _, text) in topic.parts.all() {
+            if let Some(why) = markdown_problem(text) {
+                issues.push(Issue {
+                    file: file_of(&topic.id),
+                    field: format!("parts.{field}"),
+                    why,
+                });
+            }
+        }
+    }
+    if !set.messages.whole_answer.contains("{number}") {
+        issues.push(Issue {
+            file: MESSAGES_FILE.into(),
+            field: "whole_answer".into(),
+            why: "must contain {number}, the topic's number".into(),
+        });
+    }
+    issues.extend(as_sent_problems(&as_sent(set)));
     issues.extend(padding_problems(set));
     let matcher = match build_matcher(set) {
         Ok(m) => m,
@@ -67,6 +88,224 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
         }
     }
     issues
+}
+
+/// The highest reading grade a first screen may have.
+pub const MAX_GRADE: f32 = 8.0;
+
+/// One topic's message as the bot sends it, to one audience, measured over every region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentMeasure {
+    /// The topic.
+    pub topic: String,
+    /// Who it is written to: `answer` or `parts.parent` and so on.
+    pub field: String,
+    /// The whole message's length in characters, for the region that makes it longest.
+    pub chars: usize,
+    /// The first screen's length: the answer or the part as sent, with what the code adds
+    /// (the help menu, the "whole answer" line).
+    pub first_screen: usize,
+    /// The length up to the end of the operator's region's help, for the longest region.
+    pub with_local_help: usize,
+    /// That region.
+    pub region: Region,
+    /// The first screen's reading grade (see [`reading_grade`]).
+    pub grade: f32,
+}
+
+/// Every topic as sent: its answer, and each part for the audience it is written to, with the
+/// topic's own follow-ups, in every region.
+pub fn as_sent(set: &ResponseSet) -> Vec<SentMeasure> {
+    let mut out = Vec::new();
+    for topic in set.topics() {
+        let audiences = std::iter::once(("answer".to_owned(), Audience::Myself)).chain(
+            topic
+                .parts
+                .all()
+                .map(|(field, a, _)| (format!("parts.{field}"), a)),
+        );
+        for (field, audience) in audiences {
+            let mut m = SentMeasure {
+                topic: topic.id.clone(),
+                field,
+                chars: 0,
+                first_screen: 0,
+                with_local_help: 0,
+                region: Region::Us,
+                grade: 0.0,
+            };
+            for region in Region::ALL {
+                let instance = Instance {
+                    region,
+                    ..Instance::default()
+                };
+                let sent = Composer::new(set, &instance).as_sent(&Outcome::Topic {
+                    id: topic.id.clone(),
+                    also: Vec::new(),
+                    audience,
+                });
+                m.chars = m.chars.max(sent.text.chars().count());
+                m.first_screen = sent.first_screen().chars().count();
+                m.grade = reading_grade(sent.first_screen());
+                let local = sent.text[..sent.local_help].chars().count();
+                if local > m.with_local_help {
+                    m.with_local_help = local;
+                    m.region = region;
+                }
+            }
+            out.push(m);
+        }
+    }
+    out
+}
+
+fn as_sent_problems(measures: &[SentMeasure]) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    for m in measures {
+        if m.first_screen > MAX_ANSWER_CHARS {
+            issues.push(Issue {
+                file: file_of(&m.topic),
+                field: m.field.clone(),
+                why: format!(
+                    "its first screen as sent is {} characters; {MAX_ANSWER_CHARS} fit",
+                    m.first_screen
+                ),
+            });
+        }
+        if m.grade > MAX_GRADE {
+            issues.push(Issue {
+                file: file_of(&m.topic),
+                field: m.field.clone(),
+                why: format!(
+                    "its first screen as sent reads at grade {:.1}; at most {MAX_GRADE:.0} \
+                     (shorter sentences and plainer words bring it down)",
+                    m.grade
+                ),
+            });
+        }
+    }
+    issues
+}
+
+/// The Flesch-Kincaid grade of a Markdown text as a reader sees it:
+/// `0.39 × words per sentence + 11.8 × syllables per word − 15.59`.
+///
+/// Markdown marks, link targets and web addresses are dropped; every line (a list item, a
+/// heading, a resource) is a sentence of its own, as are the parts of a line between `.`, `!`,
+/// `?` or `:` followed by a space; a word is a run of letters, digits and `'`; syllables are
+/// counted by vowel groups (a final silent `e` or `es`/`ed` dropped, every word at least one,
+/// a number one). Like any formula it is a rough guide, good to about one grade.
+pub fn reading_grade(markdown: &str) -> f32 {
+    let mut sentences = 0usize;
+    let mut words = 0usize;
+    let mut syllables = 0usize;
+    for line in markdown.lines() {
+        let line = strip_markdown(line);
+        for sentence in split_sentences(&line) {
+            let ws: Vec<&str> = sentence
+                .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .collect();
+            if ws.is_empty() {
+                continue;
+            }
+            sentences += 1;
+            words += ws.len();
+            syllables += ws.iter().map(|w| syllables_in(w)).sum::<usize>();
+        }
+    }
+    if words == 0 {
+        return 0.0;
+    }
+    let per_sentence = words as f32 / sentences as f32;
+    let per_word = syllables as f32 / words as f32;
+    0.39 * per_sentence + 11.8 * per_word - 15.59
+}
+
+/// A line without its Markdown marks, link targets and web addresses.
+fn strip_markdown(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line.trim();
+    rest = rest
+        .trim_start_matches(['-', '*', '#', '>'])
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start_matches(['.', ')'])
+        .trim();
+    // Link targets: "[text](url)" reads as "text"; "(url)" after a resource is dropped.
+    while let Some(at) = rest.find("](") {
+        out.push_str(&rest[..at]);
+        rest = rest[at + 2..]
+            .split_once(')')
+            .map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    out.split_whitespace()
+        .filter(|w| {
+            !(w.contains("://")
+                || w.contains("www.")
+                || w.contains(".org")
+                || w.contains(".com")
+                || w.contains('@'))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['*', '_', '`', '[', ']'], "")
+}
+
+fn split_sentences(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = line.as_bytes();
+    for (i, c) in line.char_indices() {
+        if matches!(c, '.' | '!' | '?' | ':' | ';')
+            && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace())
+        {
+            out.push(&line[start..=i]);
+            start = i + 1;
+        }
+    }
+    out.push(&line[start..]);
+    out
+}
+
+/// Syllables by vowel groups, the usual heuristic.
+fn syllables_in(word: &str) -> usize {
+    let w: String = word
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if w.is_empty() || w.len() <= 3 {
+        return 1;
+    }
+    let mut w = w.as_str();
+    for end in ["es", "ed", "e"] {
+        if let Some(stem) = w.strip_suffix(end)
+            && stem.ends_with(|c: char| !"laeiouy".contains(c))
+        {
+            w = stem;
+            break;
+        }
+    }
+    let w = w.strip_prefix('y').unwrap_or(w);
+    let mut groups = 0;
+    let mut in_vowel = false;
+    let mut run = 0;
+    for c in w.chars() {
+        if "aeiouy".contains(c) {
+            // A run of three vowels counts as two groups (a pair, then one), as in "beautiful".
+            if !in_vowel || run == 2 {
+                groups += 1;
+                run = 0;
+            }
+            in_vowel = true;
+            run += 1;
+        } else {
+            in_vowel = false;
+            run = 0;
+        }
+    }
+    groups.max(1)
 }
 
 /// Texts that would not fit the one padded message size (with room for the reply metadata):
@@ -170,6 +409,7 @@ pub fn profiles(set: &ResponseSet) -> Vec<TopicProfile> {
             number: t.number,
             keyword: t.keyword.clone(),
             examples: t.examples.clone(),
+            adult_only: t.adult_only,
         })
         .collect()
 }
@@ -248,6 +488,101 @@ mod tests {
             "{} problems:\n{}",
             issues.len(),
             text.join("\n")
+        );
+    }
+
+    #[test]
+    fn reading_grade_follows_the_formula() {
+        // 3 sentences, 9 words, 9 syllables: 0.39 × 3 + 11.8 × 1 − 15.59.
+        let plain = "Stay calm. Do not pay them.\n\nAsk for help.";
+        let expected = 0.39 * 3.0 + 11.8 * 1.0 - 15.59;
+        assert!(
+            (reading_grade(plain) - expected).abs() < 0.01,
+            "{}",
+            reading_grade(plain)
+        );
+        // Markdown, link targets and addresses are not read.
+        let marked = "**Stay calm.** Do not pay [them](https://example.org/a-very-long-address).\n\n- Ask for help (https://x.org).";
+        assert!(
+            (reading_grade(marked) - expected).abs() < 0.01,
+            "{}",
+            reading_grade(marked)
+        );
+        let hard = "Unauthorised dissemination constitutes a criminal offence in numerous jurisdictions internationally.";
+        assert!(reading_grade(hard) > MAX_GRADE, "{}", reading_grade(hard));
+        assert_eq!(reading_grade(""), 0.0);
+    }
+
+    #[test]
+    fn syllables_by_vowel_groups() {
+        for (word, n) in [
+            ("the", 1),
+            ("stay", 1),
+            ("helpline", 2),
+            ("report", 2),
+            ("someone", 2),
+            ("reading", 2),
+            ("1800", 1),
+        ] {
+            assert_eq!(syllables_in(word), n, "{word}");
+        }
+    }
+
+    #[test]
+    fn the_first_screen_is_measured_as_sent_for_every_topic_and_part() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+        let mut set = responses::load(&dir, None).unwrap();
+        let measures = as_sent(&set);
+        let parts: usize = set.topics().iter().map(|t| t.parts.all().count()).sum();
+        assert_eq!(measures.len(), set.topics().len() + parts);
+        assert!(as_sent_problems(&measures).is_empty());
+        // The help menu is added by code: its first screen is longer than its answer field.
+        let help = measures.iter().find(|m| m.topic == "help").unwrap();
+        assert!(help.first_screen > set.get("help").unwrap().answer.len() + 500);
+        // A part's first screen carries the "whole answer" line.
+        let helper = measures
+            .iter()
+            .find(|m| m.topic == "crisis" && m.field == "parts.helper")
+            .unwrap();
+        let part = set.get("crisis").unwrap().parts.helper.clone().unwrap();
+        assert!(helper.first_screen > part.trim().chars().count());
+        assert!(helper.with_local_help > helper.first_screen);
+        assert!(helper.chars > helper.with_local_help);
+
+        // Each menu line is short, but enough of them go over the first screen.
+        set.messages.menu_label = "Topics, which are all written with care. ".repeat(30);
+        let issues = as_sent_problems(&as_sent(&set));
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(
+            (issues[0].file.as_str(), issues[0].field.as_str()),
+            ("help.toml", "answer")
+        );
+        assert!(issues[0].why.contains("first screen"), "{}", issues[0].why);
+
+        let hard = "Unauthorised dissemination constitutes a criminal offence in numerous jurisdictions internationally.";
+        let mut set = responses::load(&dir, None).unwrap();
+        set.messages.whole_answer = format!("{} Reply {{number}}.", [hard; 8].join(" "));
+        let issues = as_sent_problems(&as_sent(&set));
+        assert!(
+            !issues.is_empty()
+                && issues
+                    .iter()
+                    .all(|i| i.why.contains("grade") && i.field.starts_with("parts.")),
+            "{issues:?}"
+        );
+    }
+
+    #[test]
+    fn the_whole_answer_line_must_name_the_number() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+        let mut set = responses::load(&dir, None).unwrap();
+        set.messages.whole_answer = "Reply with the number for more.".into();
+        let issues = check_set(&set);
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.file == MESSAGES_FILE && i.field == "whole_answer"),
+            "{issues:?}"
         );
     }
 

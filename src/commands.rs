@@ -315,6 +315,24 @@ pub fn check(corpus_dir: &Path, args: &SetArgs) -> anyhow::Result<ExitCode> {
             batches.len()
         );
     }
+    if let Ok(set) = responses::load(&args.responses, args.overlay.as_deref()) {
+        println!(
+            "as sent: topic, written to, first screen (characters, reading grade), up to the end \
+             of the longest region's help, whole message"
+        );
+        for m in check::as_sent(&set) {
+            println!(
+                "  {:24} {:15} {:5} {:4.1}  {:5} ({})  {:5}",
+                m.topic,
+                m.field,
+                m.first_screen,
+                m.grade,
+                m.with_local_help,
+                m.region.code(),
+                m.chars,
+            );
+        }
+    }
     if issues.is_empty() {
         println!("{}: the response set is valid", args.responses.display());
         return Ok(ExitCode::SUCCESS);

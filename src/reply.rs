@@ -8,8 +8,8 @@ use std::fmt::Write;
 
 use crate::{
     config::Region,
-    matcher::Outcome,
-    responses::{ResponseSet, Topic},
+    matcher::{Audience, Outcome},
+    responses::{ResponseSet, Topic, UNDER_18_TOPIC},
 };
 
 /// How many follow-up topics an answer offers at most.
@@ -33,6 +33,34 @@ impl Default for Instance {
     }
 }
 
+/// A reply as the bot sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsSent {
+    /// The Markdown text.
+    pub text: String,
+    /// Where the first screen ends (a byte index into `text`): after the answer or the part
+    /// for who is asking, with what the code adds to it (the menu, the "whole answer" line,
+    /// the homeserver's name).
+    pub first_screen: usize,
+    /// Where the operator's region's resources end (a byte index into `text`).
+    pub local_help: usize,
+}
+
+impl AsSent {
+    fn whole(text: String) -> Self {
+        AsSent {
+            first_screen: text.len(),
+            local_help: text.len(),
+            text,
+        }
+    }
+
+    /// The first screen's text.
+    pub fn first_screen(&self) -> &str {
+        &self.text[..self.first_screen]
+    }
+}
+
 /// Composes replies from a response set.
 #[derive(Debug, Clone)]
 pub struct Composer<'a> {
@@ -48,81 +76,124 @@ impl<'a> Composer<'a> {
 
     /// The Markdown reply for an outcome.
     pub fn compose(&self, outcome: &Outcome) -> String {
+        self.as_sent(outcome).text
+    }
+
+    /// The reply for an outcome, with where its first screen ends.
+    pub fn as_sent(&self, outcome: &Outcome) -> AsSent {
         match outcome {
-            Outcome::Topic { id, also, .. } => self.topic(id, also),
-            Outcome::MenuPick { id } => self.topic(id, &[]),
-            Outcome::Ambiguous { options } => self.did_you_mean(options),
-            Outcome::OutOfScope => self.topic("out-of-scope", &[]),
-            Outcome::TooLong => self.set.messages.too_long.clone(),
+            Outcome::Topic {
+                id, also, audience, ..
+            } => self.topic(id, also, *audience),
+            Outcome::MenuPick { id } => self.topic(id, &[], Audience::Myself),
+            Outcome::Ambiguous { options } => AsSent::whole(self.did_you_mean(options)),
+            Outcome::OutOfScope => self.topic("out-of-scope", &[], Audience::Myself),
+            Outcome::TooLong => AsSent::whole(self.set.messages.too_long.clone()),
         }
     }
 
-    fn topic(&self, id: &str, also: &[String]) -> String {
+    fn topic(&self, id: &str, also: &[String], audience: Audience) -> AsSent {
         let Some(topic) = self.set.get(id) else {
             // The matcher only returns ids of the set; this keeps a bad build from going silent.
-            return self.compose(&Outcome::OutOfScope);
+            return self.as_sent(&Outcome::OutOfScope);
         };
-        let mut out = topic
-            .answer
+        // Someone under 18, or anyone reading the answer written for them, is never offered an
+        // adult-only topic.
+        let young = audience == Audience::Under18 || topic.id == UNDER_18_TOPIC;
+        let part = topic.parts.get(audience);
+        let mut out = part
+            .unwrap_or(&topic.answer)
             .trim()
             .replace("{homeserver}", &self.instance.homeserver);
         if topic.id == "help" {
-            self.menu(&mut out);
+            self.menu(&mut out, young);
         }
-        self.resources(topic, &mut out);
-        self.follow_ups(topic, also, &mut out);
+        if part.is_some() {
+            let whole = self
+                .set
+                .messages
+                .whole_answer
+                .trim()
+                .replace("{number}", &topic.number.to_string());
+            let _ = write!(out, "\n\n{whole}");
+        }
+        let first_screen = out.len();
+        let local_help = self.resources(topic, &mut out).unwrap_or(first_screen);
+        self.follow_ups(topic, also, young, &mut out);
         self.sources(topic, &mut out);
-        out
-    }
-
-    fn menu(&self, out: &mut String) {
-        let _ = write!(out, "\n\n**{}**\n", self.set.messages.menu_label.trim());
-        for t in self.set.topics().iter().filter(|t| t.menu) {
-            let _ = write!(out, "\n- **{}** · {} (`{}`)", t.number, t.title, t.keyword);
+        AsSent {
+            first_screen,
+            local_help,
+            text: out,
         }
     }
 
-    fn resources(&self, topic: &Topic, out: &mut String) {
+    fn menu(&self, out: &mut String, young: bool) {
+        let _ = write!(out, "\n\n**{}**\n", self.set.messages.menu_label.trim());
+        for t in self
+            .set
+            .topics()
+            .iter()
+            .filter(|t| t.menu && !(young && t.adult_only))
+        {
+            let _ = write!(out, "\n- **{}** · {}", t.number, t.title);
+        }
+    }
+
+    /// Writes the resources, the operator's region first; returns where that region's list
+    /// ends.
+    fn resources(&self, topic: &Topic, out: &mut String) -> Option<usize> {
         if topic.resources.is_empty() {
-            return;
+            return None;
         }
         let _ = write!(out, "\n\n**{}**", self.set.messages.resources_label.trim());
         let preferred = self.instance.region;
         let order =
             std::iter::once(preferred).chain(Region::ALL.into_iter().filter(|r| *r != preferred));
+        let mut first_screen = out.len();
         for region in order {
             let here: Vec<_> = topic
                 .resources
                 .iter()
                 .filter(|r| r.region() == region)
                 .collect();
-            if here.is_empty() {
-                continue;
+            if !here.is_empty() {
+                let _ = write!(out, "\n\n*{}*", region.label());
+                for r in here {
+                    let _ = write!(out, "\n- {}", r.name);
+                    if let Some(contact) = &r.contact {
+                        let _ = write!(out, ": {contact}");
+                    }
+                    if let Some(url) = &r.url {
+                        let _ = write!(out, " ({url})");
+                    }
+                    if let Some(note) = &r.note {
+                        let _ = write!(out, " ({note})");
+                    }
+                }
             }
-            let _ = write!(out, "\n\n*{}*", region.label());
-            for r in here {
-                let _ = write!(out, "\n- {}", r.name);
-                if let Some(contact) = &r.contact {
-                    let _ = write!(out, ": {contact}");
-                }
-                if let Some(url) = &r.url {
-                    let _ = write!(out, " ({url})");
-                }
-                if let Some(note) = &r.note {
-                    let _ = write!(out, " ({note})");
-                }
+            if region == preferred {
+                first_screen = out.len();
             }
         }
+        Some(first_screen)
     }
 
-    fn follow_ups(&self, topic: &Topic, also: &[String], out: &mut String) {
-        let mut ids: Vec<&str> = Vec::new();
-        for id in also.iter().chain(&topic.follow_ups).map(String::as_str) {
-            if id != topic.id && !ids.contains(&id) && ids.len() < MAX_FOLLOW_UPS {
-                ids.push(id);
+    fn follow_ups(&self, topic: &Topic, also: &[String], young: bool, out: &mut String) {
+        let mut entries: Vec<&Topic> = Vec::new();
+        for t in also
+            .iter()
+            .chain(&topic.follow_ups)
+            .filter_map(|id| self.set.get(id))
+        {
+            if t.id != topic.id
+                && !(young && t.adult_only)
+                && !entries.iter().any(|e| e.id == t.id)
+                && entries.len() < MAX_FOLLOW_UPS
+            {
+                entries.push(t);
             }
         }
-        let entries: Vec<&Topic> = ids.iter().filter_map(|id| self.set.get(id)).collect();
         if entries.is_empty() {
             return;
         }

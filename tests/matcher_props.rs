@@ -14,6 +14,8 @@ struct TopicFile {
     keyword: String,
     #[serde(default)]
     examples: Vec<String>,
+    #[serde(default)]
+    adult_only: bool,
 }
 
 fn matcher() -> &'static Matcher {
@@ -43,6 +45,7 @@ fn matcher() -> &'static Matcher {
                 number: t.number,
                 keyword: t.keyword,
                 examples: t.examples,
+                adult_only: t.adult_only,
             });
         }
         let data = std::fs::read_to_string(dir.join("_matcher.toml")).expect("read _matcher.toml");

@@ -72,6 +72,8 @@ pub struct TopicProfile {
     pub keyword: String,
     /// Questions in users' voices that should land on this topic.
     pub examples: Vec<String>,
+    /// Never the answer for someone under 18: they get `minors` instead.
+    pub adult_only: bool,
 }
 
 /// What a message is about. Holds topic ids only, never message text, so it is safe to log.
@@ -169,6 +171,7 @@ struct TopicInfo {
     keyword: String,
     /// Position in [`URGENCY`], if the topic is in it.
     urgency: Option<usize>,
+    adult_only: bool,
 }
 
 /// The built matcher: immutable, cheap to share between threads.
@@ -253,6 +256,7 @@ impl Matcher {
                 number: t.number,
                 keyword: squash(&t.keyword),
                 urgency: URGENCY.iter().position(|u| *u == t.id),
+                adult_only: t.adult_only,
             });
         }
         let mut missing: Vec<String> = data
@@ -792,10 +796,20 @@ impl Matcher {
 
         // A parent or carer asking about their child gets the answer written for parents, with
         // the minors topic offered first, never the text written to a teenager.
+        // Someone under 18 never gets an adult-only answer (safer sexting tips): the minors
+        // answer is written for them.
         let parents = self.by_id.get("parents").copied();
+        let minors = self.by_id.get("minors").copied();
         let route = |winner: usize| -> usize {
-            match parents {
-                Some(p) if audience == Audience::Parent && self.topics[winner].id == "minors" => p,
+            match (parents, minors) {
+                (Some(p), _)
+                    if audience == Audience::Parent && self.topics[winner].id == "minors" =>
+                {
+                    p
+                }
+                (_, Some(m)) if audience == Audience::Under18 && self.topics[winner].adult_only => {
+                    m
+                }
                 _ => winner,
             }
         };
@@ -805,14 +819,28 @@ impl Matcher {
             if routed != winner {
                 note(explain, || {
                     format!(
-                        "a parent asking: {} instead of {}",
-                        self.topics[routed].id, self.topics[winner].id
+                        "{}: {} instead of {}",
+                        if audience == Audience::Under18 {
+                            "under 18"
+                        } else {
+                            "a parent asking"
+                        },
+                        self.topics[routed].id,
+                        self.topics[winner].id
                     )
                 });
                 also.retain(|t| *t != self.topics[winner].id);
                 also.insert(0, self.topics[winner].id.clone());
-                also.truncate(MAX_ALSO);
             }
+            // Nothing adult-only is offered to someone under 18, or next to the minors answer.
+            if audience == Audience::Under18 || Some(routed) == minors {
+                also.retain(|t| {
+                    self.by_id
+                        .get(t)
+                        .is_none_or(|&i| !self.topics[i].adult_only)
+                });
+            }
+            also.truncate(MAX_ALSO);
             Outcome::Topic {
                 id: self.topics[routed].id.clone(),
                 also,
@@ -845,7 +873,7 @@ impl Matcher {
                     pred.topics[c] = 0.0;
                 }
             }
-            return self.decide_with_model(&pred, &scored, &total, rank_of, &answer, explain);
+            return self.decide_with_model(&pred, &scored, &total, &answer, audience, explain);
         }
 
         let Some(best) = scored.first().copied() else {
@@ -913,9 +941,8 @@ impl Matcher {
                     sc.ambiguity_ratio
                 )
             });
-            let mut options = vec![self.topics[best.0].id.clone()];
-            options.extend(close.iter().map(|&t| self.topics[t].id.clone()));
-            return Outcome::Ambiguous { options };
+            let options: Vec<usize> = std::iter::once(best.0).chain(close).collect();
+            return self.ask_which(&options, audience, &answer, explain);
         }
         note(&mut explain, || {
             format!("best score: {}", self.topics[best.0].id)
@@ -953,15 +980,47 @@ impl Matcher {
     /// The decision when the learned model is in use and nothing urgent fired: the combined
     /// score of the model and the cue/neighbour scorer decides, with the same out-of-scope and
     /// ambiguity moves.
+    /// The "which is closest" menu; for someone under 18 an adult-only option becomes the
+    /// minors topic, and if one option is left it is the answer.
+    fn ask_which(
+        &self,
+        options: &[usize],
+        audience: Audience,
+        answer: &dyn Fn(usize, &mut Option<&mut Analysis>) -> Outcome,
+        mut explain: Option<&mut Analysis>,
+    ) -> Outcome {
+        let minors = self.by_id.get("minors").copied();
+        let mut kept: Vec<usize> = Vec::new();
+        for &t in options {
+            let t = match minors {
+                Some(m) if audience == Audience::Under18 && self.topics[t].adult_only => m,
+                _ => t,
+            };
+            if !kept.contains(&t) {
+                kept.push(t);
+            }
+        }
+        if let [only] = kept[..] {
+            note(&mut explain, || {
+                format!("under 18: {} is the one option left", self.topics[only].id)
+            });
+            return answer(only, &mut explain);
+        }
+        Outcome::Ambiguous {
+            options: kept.iter().map(|&t| self.topics[t].id.clone()).collect(),
+        }
+    }
+
     fn decide_with_model(
         &self,
         pred: &learned::Prediction,
         scored: &[(usize, f32, f32)],
         total: &dyn Fn(&(usize, f32, f32)) -> f32,
-        rank_of: impl Fn(usize) -> usize,
         answer: &dyn Fn(usize, &mut Option<&mut Analysis>) -> Outcome,
+        audience: Audience,
         mut explain: Option<&mut Analysis>,
     ) -> Outcome {
+        let rank_of = |t: usize| self.topics[t].urgency.unwrap_or(usize::MAX);
         let sc = &self.data.scoring;
         let n = self.topics.len();
         let mut p = vec![0.0f32; n];
@@ -1029,9 +1088,8 @@ impl Matcher {
                     sc.model_ambiguity_ratio
                 )
             });
-            let mut options = vec![self.topics[best].id.clone()];
-            options.extend(close.iter().map(|&t| self.topics[t].id.clone()));
-            return Outcome::Ambiguous { options };
+            let options: Vec<usize> = std::iter::once(best).chain(close).collect();
+            return self.ask_which(&options, audience, answer, explain);
         }
         note(&mut explain, || {
             format!("model: best combined score: {}", self.topics[best].id)

@@ -17,6 +17,7 @@ fn bare_topics() -> Vec<TopicProfile> {
             number: n,
             keyword: (*id).to_owned(),
             examples: Vec::new(),
+            adult_only: false,
         })
         .collect()
 }
@@ -675,6 +676,7 @@ fn mini_topics() -> Vec<TopicProfile> {
         number: n,
         keyword: id.to_owned(),
         examples: ex.iter().map(|s| (*s).to_owned()).collect(),
+        adult_only: false,
     };
     vec![
         t("consent", 1, &["striped animals at night"]),

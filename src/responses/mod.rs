@@ -12,7 +12,7 @@ use std::{
 
 use serde::Deserialize;
 
-use crate::config::Region;
+use crate::{config::Region, matcher::Audience};
 
 /// The topic ids the set must hold, from the project's topic list. The first six are also the
 /// urgency order used by the matcher.
@@ -62,6 +62,12 @@ pub const BOT_TOPICS: &[&str] = &[
 /// The first screen of an answer on a phone.
 pub const MAX_ANSWER_CHARS: usize = 1500;
 
+/// The longest an audience part may be: it stands in for the answer, in a few short steps.
+pub const MAX_PART_CHARS: usize = 800;
+
+/// The topic that answers under-18s: it never offers an adult-only topic.
+pub const UNDER_18_TOPIC: &str = "minors";
+
 /// The fewest example questions a topic may have.
 pub const MIN_EXAMPLES: usize = 12;
 
@@ -92,13 +98,19 @@ pub struct Topic {
     pub menu: bool,
     /// When the answer was last reviewed against the fact sheet (YYYY-MM-DD).
     pub last_reviewed: String,
+    /// Never shown or offered to someone under 18 (the matcher answers them with `minors`).
+    #[serde(default)]
+    pub adult_only: bool,
     /// Topics offered after the answer.
     #[serde(default)]
     pub follow_ups: Vec<String>,
     /// Questions in users' words: the matcher's training data.
     pub examples: Vec<String>,
-    /// The answer, in Markdown.
+    /// The answer, in Markdown, written to the person themself.
     pub answer: String,
+    /// What a parent, a helper or an under-18 gets instead of `answer`, where the topic has it.
+    #[serde(default)]
+    pub parts: Parts,
     /// Where the facts come from; named at the end of the answer.
     #[serde(default)]
     pub sources: Vec<Source>,
@@ -109,6 +121,42 @@ pub struct Topic {
 
 fn yes() -> bool {
     true
+}
+
+/// A topic's sections for who is asking, each standing in for the answer when the matcher says
+/// that audience is asking. The default answer stays one reply away.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Parts {
+    /// For a parent or carer asking about their child.
+    pub parent: Option<String>,
+    /// For a friend, partner or relative helping someone.
+    pub helper: Option<String>,
+    /// For someone under 18.
+    pub under18: Option<String>,
+}
+
+impl Parts {
+    /// The part written for this audience, if the topic has one.
+    pub fn get(&self, audience: Audience) -> Option<&str> {
+        match audience {
+            Audience::Myself => None,
+            Audience::Parent => self.parent.as_deref(),
+            Audience::Helper => self.helper.as_deref(),
+            Audience::Under18 => self.under18.as_deref(),
+        }
+    }
+
+    /// Every part the topic has, with its field name.
+    pub fn all(&self) -> impl Iterator<Item = (&'static str, Audience, &str)> {
+        [
+            ("parent", Audience::Parent, &self.parent),
+            ("helper", Audience::Helper, &self.helper),
+            ("under18", Audience::Under18, &self.under18),
+        ]
+        .into_iter()
+        .filter_map(|(field, a, text)| text.as_deref().map(|t| (field, a, t)))
+    }
 }
 
 /// A source named at the end of an answer.
@@ -169,6 +217,9 @@ pub struct Messages {
     pub resources_label: String,
     /// Label before the sources.
     pub sources_label: String,
+    /// Offers the whole answer after a part written for who is asking; `{number}` is the
+    /// topic's number.
+    pub whole_answer: String,
     /// Heading before the numbered menu.
     pub menu_label: String,
     /// Sent before the bot redacts and leaves on "forget".
@@ -449,6 +500,24 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
                 format!("{chars} characters; the first screen allows {MAX_ANSWER_CHARS}"),
             );
         }
+        for (field, audience, text) in t.parts.all() {
+            let field = format!("parts.{field}");
+            let chars = text.chars().count();
+            if text.trim().is_empty() {
+                issue(&field, "is empty".into());
+            } else if chars > MAX_PART_CHARS {
+                issue(
+                    &field,
+                    format!("{chars} characters; a part allows {MAX_PART_CHARS}"),
+                );
+            }
+            if audience == Audience::Under18 && t.adult_only {
+                issue(
+                    &field,
+                    "an adult-only topic is never shown to someone under 18".into(),
+                );
+            }
+        }
         if t.examples.len() < MIN_EXAMPLES {
             issue(
                 "examples",
@@ -484,6 +553,29 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
                     &format!("resources[{i}]"),
                     "needs a contact or a url".into(),
                 );
+            }
+        }
+    }
+    let adult_only: HashSet<&str> = topics
+        .iter()
+        .filter(|(_, t)| t.adult_only)
+        .map(|(_, t)| t.id.as_str())
+        .collect();
+    for (file, t) in topics.iter().filter(|(_, t)| t.id == UNDER_18_TOPIC) {
+        if t.adult_only {
+            issues.push(Issue {
+                file: file.clone(),
+                field: "adult_only".into(),
+                why: "the topic for under-18s cannot be adult-only".into(),
+            });
+        }
+        for (i, f) in t.follow_ups.iter().enumerate() {
+            if adult_only.contains(f.as_str()) {
+                issues.push(Issue {
+                    file: file.clone(),
+                    field: format!("follow_ups[{i}]"),
+                    why: format!("{f:?} is adult-only and this topic answers under-18s"),
+                });
             }
         }
     }

@@ -36,6 +36,7 @@ url = "https://example.org/{id}"
         "follow_ups_label",
         "resources_label",
         "sources_label",
+        "whole_answer",
         "menu_label",
         "forget_done",
         "forget_final",
@@ -321,5 +322,123 @@ fn repo_set_loads() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
     if let Err(e) = load(&dir, None) {
         panic!("{e}");
+    }
+}
+
+#[test]
+fn parts_and_adult_only_rules_name_file_and_field() {
+    type Breaker = fn(&mut Files);
+    let cases: &[(&str, Breaker, &str, &str, &str)] = &[
+        (
+            "minors offers an adult-only topic",
+            |f| {
+                edit(
+                    f,
+                    "safer-sexting.toml",
+                    "follow_ups = []",
+                    "adult_only = true\nfollow_ups = []",
+                );
+                edit(
+                    f,
+                    "minors.toml",
+                    "follow_ups = []",
+                    "follow_ups = [\"safer-sexting\"]",
+                );
+            },
+            "minors.toml",
+            "follow_ups[0]",
+            "adult-only",
+        ),
+        (
+            "the minors topic itself adult-only",
+            |f| {
+                edit(
+                    f,
+                    "minors.toml",
+                    "follow_ups = []",
+                    "adult_only = true\nfollow_ups = []",
+                )
+            },
+            "minors.toml",
+            "adult_only",
+            "cannot be adult-only",
+        ),
+        (
+            "an under-18 part on an adult-only topic",
+            |f| {
+                edit(
+                    f,
+                    "safer-sexting.toml",
+                    "follow_ups = []",
+                    "adult_only = true\nfollow_ups = []",
+                );
+                f.get_mut("safer-sexting.toml")
+                    .unwrap()
+                    .push_str("[parts]\nunder18 = \"Hi.\"\n");
+            },
+            "safer-sexting.toml",
+            "parts.under18",
+            "never shown to someone under 18",
+        ),
+        (
+            "a part too long",
+            |f| {
+                let long = "Word. ".repeat(200);
+                f.get_mut("crisis.toml")
+                    .unwrap()
+                    .push_str(&format!("[parts]\nhelper = \"{long}\"\n"));
+            },
+            "crisis.toml",
+            "parts.helper",
+            "a part allows",
+        ),
+        (
+            "an empty part",
+            |f| {
+                f.get_mut("crisis.toml")
+                    .unwrap()
+                    .push_str("[parts]\nparent = \" \"\n")
+            },
+            "crisis.toml",
+            "parts.parent",
+            "is empty",
+        ),
+        (
+            "an unknown audience",
+            |f| {
+                f.get_mut("crisis.toml")
+                    .unwrap()
+                    .push_str("[parts]\nteacher = \"Hi.\"\n")
+            },
+            "crisis.toml",
+            "",
+            "teacher",
+        ),
+    ];
+    for (name, breaker, file, field, why) in cases {
+        let mut files = valid_files();
+        breaker(&mut files);
+        let issues = issues_of(&files);
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.file == *file && i.field == *field && i.why.contains(why)),
+            "{name}: {issues:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_part_is_found_for_its_audience_only() {
+    let mut files = valid_files();
+    files
+        .get_mut("crisis.toml")
+        .unwrap()
+        .push_str("[parts]\nhelper = \"Stay with them.\"\n");
+    let set = from_files(&files).unwrap();
+    let parts = &set.get("crisis").unwrap().parts;
+    assert_eq!(parts.get(Audience::Helper), Some("Stay with them."));
+    for audience in [Audience::Myself, Audience::Parent, Audience::Under18] {
+        assert_eq!(parts.get(audience), None, "{audience:?}");
     }
 }
