@@ -75,19 +75,23 @@ fn a_friend_in_crisis_gets_the_helper_part_first_and_the_whole_answer_one_reply_
         .helper
         .as_deref()
         .expect("crisis has a helper part");
-    let (outcome, reply) = ask(
-        &set,
-        &matcher,
-        "my friend says she wants to end it all, what do I do",
-    );
-    assert_eq!(outcome.topic(), Some("crisis"), "{outcome:?}");
-    assert!(reply.starts_with(helper.trim()), "{reply}");
-    assert!(!reply.contains(crisis.answer.trim()));
     let whole = set
         .messages
         .whole_answer
         .replace("{number}", &crisis.number.to_string());
-    assert!(reply.contains(whole.trim()), "{reply}");
+    for question in [
+        "my friend says she wants to end it all, what do I do",
+        "my best mate says he doesn't want to be alive anymore, how do i help him",
+    ] {
+        let (outcome, reply) = ask(&set, &matcher, question);
+        assert_eq!(outcome.topic(), Some("crisis"), "{question:?}: {outcome:?}");
+        assert!(reply.starts_with(helper.trim()), "{question:?}: {reply}");
+        assert!(!reply.contains(crisis.answer.trim()));
+        assert!(reply.contains(whole.trim()), "{reply}");
+    }
+    // The person at risk themself gets the answer written to them.
+    let (_, own) = ask(&set, &matcher, "i want to end it all tonight");
+    assert!(own.starts_with(crisis.answer.trim()), "{own}");
     // Picking the number gives the answer written to the person at risk.
     let picked = Composer::new(&set, &Instance::default()).compose(&Outcome::MenuPick {
         id: "crisis".into(),

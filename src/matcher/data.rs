@@ -67,6 +67,8 @@ struct RawRules {
     speculative_words: Vec<String>,
     #[serde(default)]
     legal_words: Vec<String>,
+    #[serde(default)]
+    helper_frames: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,12 +113,18 @@ pub(crate) struct Scoring {
     pub model_denied_urgent_probability: f32,
     /// The same threshold for one urgent topic, where the test split says it needs its own.
     pub model_urgent_by_topic: BTreeMap<String, f32>,
+    /// The threshold instead, for a topic the model alone finds that would outrank one of the
+    /// three most urgent topics whose own urgent cue fired (a sextortion threat in so many
+    /// words is not made a crisis by an upset story around it, unless the model is sure).
+    pub model_over_urgent_cue_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,
     /// A runner-up within this ratio of the best combined score makes the message ambiguous.
     pub model_ambiguity_ratio: f32,
     /// A parent, helper or under-18 audience needs this probability to be chosen over "self".
     pub model_audience_probability: f32,
+    /// With a helper frame ("my friend says she ..."), the helper audience needs only this.
+    pub model_helper_frame_probability: f32,
 }
 
 impl Default for Scoring {
@@ -139,9 +147,11 @@ impl Default for Scoring {
             model_urgent_probability: 0.25,
             model_urgent_by_topic: BTreeMap::new(),
             model_denied_urgent_probability: 0.9,
+            model_over_urgent_cue_probability: 0.9,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,
             model_audience_probability: 0.3,
+            model_helper_frame_probability: 0.1,
         }
     }
 }
@@ -190,6 +200,9 @@ pub(crate) struct AgeRules {
     /// With one of these, a picture word counts even as a subject or a worry: "is it illegal
     /// for teens to sext" asks about an under-18's images.
     pub legal: HashSet<String>,
+    /// The message is about someone close to the writer ("my friend says she ..."): with some
+    /// support from the model, the writer is a helper.
+    pub helper: PatternSet,
 }
 
 /// Everything `_matcher.toml` says, validated and compiled: the lexicon, word lists, rules and
@@ -313,6 +326,7 @@ impl MatcherData {
             minor_words: compile_set("rules.minor_words", &r.minor_words, &mut problems),
             speculative: fold(&r.speculative_words),
             legal: fold(&r.legal_words),
+            helper: compile_set("rules.helper_frames", &r.helper_frames, &mut problems),
         };
 
         let known: HashSet<&str> = KNOWN_TOPICS.iter().copied().collect();

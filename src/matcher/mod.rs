@@ -714,10 +714,26 @@ impl Matcher {
             (Some(model), None) => Some(model.predict(text)),
             _ => None,
         };
-        let audience = prediction
+        let mut audience = prediction
             .as_ref()
             .map(|p| p.audience(sc.model_audience_probability))
             .unwrap_or_default();
+        // "My friend says she wants to end it all": the words are the friend's, and the model
+        // reads them as the writer's; a helper frame lowers the bar for the helper audience.
+        if let Some(p) = &prediction
+            && audience == Audience::Myself
+            && p.audiences[Audience::Helper as usize] >= sc.model_helper_frame_probability
+            && !self.data.rules.helper.find_all(&toks).is_empty()
+        {
+            note(&mut explain, || {
+                format!(
+                    "helper frame: helper at {:.2}, over {:.2}",
+                    p.audiences[Audience::Helper as usize],
+                    sc.model_helper_frame_probability
+                )
+            });
+            audience = Audience::Helper;
+        }
         if let Some(pred) = &prediction {
             self.note_model(pred, text, explain.as_deref_mut());
             // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
@@ -727,6 +743,12 @@ impl Matcher {
             // a model unsure between other readings, and escalating it answered adults asking
             // about the law with the text written for under-18s.
             let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
+            // The most urgent rank among crisis, sextortion and minors that a cue or rule fired.
+            let cue_rank = fired
+                .iter()
+                .filter_map(|&t| self.topics[t].urgency)
+                .filter(|&r| r < 3)
+                .min();
             // A topic whose urgent cue the message denies ("not suicidal") needs the model to
             // be nearly sure: the words the denial names are what the model reads most.
             for (c, &t) in self.model_topic.iter().enumerate() {
@@ -742,6 +764,9 @@ impl Matcher {
                 let is_denied = denied.contains(&t);
                 if is_denied {
                     threshold = threshold.max(sc.model_denied_urgent_probability);
+                }
+                if cue_rank.is_some_and(|r| self.topics[t].urgency.is_some_and(|u| u < r)) {
+                    threshold = threshold.max(sc.model_over_urgent_cue_probability);
                 }
                 if is_denied && pred.topics[c] < threshold {
                     // Nor may the same words win it the combined score below.
