@@ -158,6 +158,42 @@ fn assert_topics(m: &Matcher, cases: &[(&str, &str)]) {
 }
 
 #[test]
+fn danger_said_in_another_language_or_about_someone_else_is_crisis() {
+    let m = real_matcher();
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "meu ex espalhou minhas fotos e eu to pensando em me matar",
+        ),
+        (
+            "crisis",
+            "j'ai envie d'en finir, il a envoye mes photos a tout le monde",
+        ),
+        ("crisis", "quiero morir, mi ex subio mis fotos"),
+        ("crisis", "ich will sterben, alle haben die bilder gesehen"),
+        (
+            "crisis",
+            "my best mate says he doesn't want to be alive anymore",
+        ),
+        (
+            "crisis",
+            "my sister keeps hurting herself since the pics got out",
+        ),
+        ("crisis", "how do i make the pain stop"),
+        (
+            "crisis",
+            "i feel like im about to do something really stupid",
+        ),
+        ("crisis", "i'm scared of what i might do tonight"),
+    ];
+    assert_topics(&m, cases);
+    // Ending a relationship is not ending a life.
+    let broke_up =
+        m.classify("I've ended it with him but he still has my pics, can I make him delete them");
+    assert_ne!(broke_up.topic(), Some("crisis"), "{broke_up:?}");
+}
+
+#[test]
 fn danger_said_indirectly_is_still_urgent() {
     let m = real_matcher();
     // People in danger rarely use the words "suicide" or "blackmail".
