@@ -78,6 +78,8 @@ pub struct RoomPolicy {
     pub allowed_inviters: Vec<String>,
     /// Invites to rooms with more joined members than this are declined.
     pub max_members: u64,
+    /// Rooms one inviter may bring the bot into per hour (invites and upgrades alike).
+    pub max_joins_per_inviter_per_hour: u32,
     /// Whether to say once, in an unencrypted room, that the bot only talks in encrypted ones.
     pub notice_unencrypted: bool,
     /// Names the bot answers to in rooms with more than two members (besides a mention).
@@ -252,6 +254,7 @@ const TOP_KEYS: &[&str] = &[
 const ROOM_KEYS: &[&str] = &[
     "allowed_inviters",
     "max_members",
+    "max_joins_per_inviter_per_hour",
     "notice_unencrypted",
     "names",
 ];
@@ -387,6 +390,10 @@ impl Reader {
         let max_members = self
             .integer(r, "max_members", "rooms.", 2, 100_000)
             .unwrap_or(25);
+        let max_joins_per_inviter_per_hour = self
+            .integer(r, "max_joins_per_inviter_per_hour", "rooms.", 1, 1_000)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(10);
         let notice_unencrypted = self
             .boolean(r, "notice_unencrypted", "rooms.")
             .unwrap_or(true);
@@ -396,6 +403,7 @@ impl Reader {
         Some(RoomPolicy {
             allowed_inviters: allowed,
             max_members,
+            max_joins_per_inviter_per_hour,
             notice_unencrypted,
             names,
         })
@@ -783,6 +791,7 @@ mod tests {
             password = "hunter2"
             [rooms]
             max_members = 1
+            max_joins_per_inviter_per_hour = 0
             notice_unencrypted = "yes"
             allowed_inviters = ["not a server!"]
             [rate_limit]
@@ -800,6 +809,7 @@ mod tests {
             "colour",
             "password",
             "rooms.max_members",
+            "rooms.max_joins_per_inviter_per_hour",
             "rooms.notice_unencrypted",
             "rooms.allowed_inviters[0]",
             "rate_limit.burst",
@@ -875,5 +885,6 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
         let c = load(&path, &env(&[])).unwrap();
         assert_eq!(c.rooms.max_members, 25);
+        assert_eq!(c.rooms.max_joins_per_inviter_per_hour, 10);
     }
 }

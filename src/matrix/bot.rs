@@ -20,7 +20,7 @@ use matrix_sdk::{
     config::SyncSettings,
     deserialized_responses::{TimelineEvent, TimelineEventKind},
     ruma::{
-        MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId,
+        MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, UserId,
         api::client::{filter::FilterDefinition, sync::sync_events::v3::Filter},
         events::{
             AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
@@ -42,6 +42,7 @@ use super::{
     forget::{Forgetter, Pending},
     health::{self, Health},
     incoming::{self, Action, Facts, Kind},
+    invites::{self, JoinCap},
     outbox::{self, backoff, error_kind, send},
     room_keys::RoomKeys,
     session,
@@ -77,6 +78,8 @@ struct Shared {
     started_at: MilliSecondsSinceUnixEpoch,
     noticed_unencrypted: Mutex<HashSet<OwnedRoomId>>,
     limiter: Mutex<Limiter<OwnedUserId>>,
+    /// Joins per inviter in the last hour.
+    joins: Mutex<JoinCap>,
     /// Forgets rooms on request, and erases a room's keys when the bot leaves it.
     forgetter: Forgetter,
 }
@@ -121,6 +124,7 @@ pub async fn run(
         homeserver: config.homeserver.clone(),
     };
     let limiter = Mutex::new(Limiter::new(config.rate_limit));
+    let config_joins_per_hour = config.rooms.max_joins_per_inviter_per_hour;
     let shared = Arc::new(Shared {
         config,
         set,
@@ -130,6 +134,7 @@ pub async fn run(
         started_at: MilliSecondsSinceUnixEpoch::now(),
         noticed_unencrypted: Mutex::new(HashSet::new()),
         limiter,
+        joins: Mutex::new(JoinCap::new(config_joins_per_hour)),
         forgetter,
     });
 
@@ -298,49 +303,40 @@ fn dispatch(
     }
 }
 
-/// Joins a room the bot was invited to, if the inviter is allowed, retrying with backoff
+/// Whether `inviter` may bring the bot into one more room (see [`super::invites`]); a
+/// poisoned lock refuses, so a panic elsewhere never opens the door.
+fn admit(shared: &Shared, inviter: Option<&UserId>) -> Result<(), invites::Refusal> {
+    let allowed = &shared.config.rooms.allowed_inviters;
+    match shared.joins.lock() {
+        Ok(mut cap) => cap.admit(allowed, inviter, Instant::now()),
+        Err(_) => Err(invites::Refusal::TooManyJoins),
+    }
+}
+
+/// Joins a room the bot was invited to, if the invite rules allow it, retrying with backoff
 /// (a join right after an invite can race the homeserver).
 async fn on_invite(shared: Arc<Shared>, room: Room) {
-    let allowed = &shared.config.rooms.allowed_inviters;
-    if !allowed.is_empty() {
-        // The sender of the bot's own invite event: always there, unlike the inviter's member
-        // event, which a homeserver may leave out of the invite state.
-        let inviter = room.invite_details().await.ok().map(|d| d.inviter_id);
-        let ok = inviter.is_some_and(|id| {
-            allowed.iter().any(|a| {
-                a == id.as_str() || (!a.starts_with('@') && a == id.server_name().as_str())
-            })
-        });
-        if !ok {
-            info!(
-                outcome = "refused",
-                "invite from a user not on the allow-list declined"
-            );
-            let _ = room.leave().await;
-            return;
+    // The sender of the bot's own invite event: always there, unlike the inviter's member
+    // event, which a homeserver may leave out of the invite state.
+    let inviter = room.invite_details().await.ok().map(|d| d.inviter_id);
+    if let Err(refusal) = admit(&shared, inviter.as_deref()) {
+        info!(
+            outcome = "refused",
+            reason = refusal.kind(),
+            "invite declined: {}",
+            refusal.why()
+        );
+        if room.leave().await.is_ok() {
+            let _ = room.forget().await;
         }
+        return;
     }
     for attempt in 1..=8 {
         match room.join().await {
             Ok(()) => {
-                let members = room
-                    .members(RoomMemberships::JOIN)
-                    .await
-                    .map(|m| m.len() as u64)
-                    .unwrap_or(0);
-                if members > shared.config.rooms.max_members {
-                    info!(
-                        outcome = "refused",
-                        members, "room is larger than rooms.max_members; leaving"
-                    );
-                    // Its keys and its members go with it, once it is left.
-                    if outbox::leave(&room).await.is_ok() {
-                        let _ = room.forget().await;
-                        shared.forgetter.erase_keys(room.room_id());
-                    }
-                    return;
+                if stays(&shared, &room).await {
+                    info!(outcome = "joined", attempt, "joined a room");
                 }
-                info!(outcome = "joined", attempt, "joined a room");
                 return;
             }
             Err(e) => {
@@ -356,6 +352,28 @@ async fn on_invite(shared: Arc<Shared>, room: Room) {
         }
     }
     warn!(outcome = "error", "gave up joining a room");
+}
+
+/// After a join: a room larger than `rooms.max_members` is left and forgotten at once, with its
+/// keys; returns whether the bot stays.
+async fn stays(shared: &Shared, room: &Room) -> bool {
+    let members = room
+        .members(RoomMemberships::JOIN)
+        .await
+        .map(|m| m.len() as u64)
+        .unwrap_or(0);
+    if members <= shared.config.rooms.max_members {
+        return true;
+    }
+    info!(
+        outcome = "refused",
+        members, "room is larger than rooms.max_members; leaving"
+    );
+    if outbox::leave(room).await.is_ok() {
+        let _ = room.forget().await;
+        shared.forgetter.erase_keys(room.room_id());
+    }
+    false
 }
 
 /// Handles one room's events in order, one at a time.
@@ -582,9 +600,23 @@ async fn parse(event: &TimelineEvent, shared: &Shared, client: &Client) -> Optio
         AnySyncTimelineEvent::State(AnySyncStateEvent::RoomTombstone(
             SyncStateEvent::Original(t),
         )) => {
+            // An upgrade is an invite from whoever sent the tombstone: the same rules apply.
             if t.origin_server_ts >= shared.started_at {
+                if let Err(refusal) = admit(shared, Some(&t.sender)) {
+                    info!(
+                        outcome = "refused",
+                        reason = refusal.kind(),
+                        "room upgrade not followed: {}",
+                        refusal.why()
+                    );
+                    return None;
+                }
                 match client.join_room_by_id(&t.content.replacement_room).await {
-                    Ok(_) => info!(outcome = "followed-upgrade", "joined the upgraded room"),
+                    Ok(new_room) => {
+                        if stays(shared, &new_room).await {
+                            info!(outcome = "followed-upgrade", "joined the upgraded room");
+                        }
+                    }
                     Err(e) => warn!(error = error_kind(&e), "could not follow a room upgrade"),
                 }
             }

@@ -8,6 +8,7 @@ pub mod fault;
 pub mod forget;
 pub mod health;
 pub mod incoming;
+pub mod invites;
 pub mod outbox;
 pub mod room_keys;
 pub mod session;

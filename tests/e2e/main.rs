@@ -1073,6 +1073,51 @@ async fn invites_from_outside_allowed_inviters_are_declined() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_inviter_brings_the_bot_into_at_most_the_capped_number_of_rooms() {
+    use matrix_sdk::ruma::events::room::member::MembershipState;
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.edit_config(
+        "max_joins_per_inviter_per_hour = 10",
+        "max_joins_per_inviter_per_hour = 2",
+    );
+    bot.start(synapse);
+    let eager = User::new(synapse).await;
+    let other = User::new(synapse).await;
+    for _ in 0..2 {
+        let room = eager.create_room(&[&bot.user_id], true, true).await;
+        eager.wait_joined(&room, &bot.user_id).await;
+    }
+    // The third invite within the hour is declined; someone else's is not.
+    let third = eager.create_room(&[&bot.user_id], true, true).await;
+    let deadline = std::time::Instant::now() + REPLY_WAIT;
+    loop {
+        eager.sync().await;
+        let member = third.get_member_no_sync(&bot.user_id).await.unwrap();
+        if member.is_some_and(|m| *m.membership() == MembershipState::Leave) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot did not decline the third invite"
+        );
+    }
+    assert!(
+        bot.log(1).contains("max_joins_per_inviter_per_hour"),
+        "the log says why: {}",
+        bot.log(1)
+    );
+    let theirs = other.create_room(&[&bot.user_id], true, true).await;
+    other.wait_joined(&theirs, &bot.user_id).await;
+    bot.stop();
+    assert!(
+        !bot.all_logs().contains(eager.user_id().localpart()),
+        "the log names nobody"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invites_to_rooms_over_the_member_limit_are_declined() {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);
