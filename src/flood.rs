@@ -146,6 +146,19 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
         }
     }
 
+    /// Whether every message from `sender` at `now` would be dropped, urgent or not: over the
+    /// limit, told so, and the window's one urgent message spent. Reads without taking a token,
+    /// so work on a message (waiting for its key) can be skipped before the check.
+    pub fn is_silenced(&self, sender: &K, now: Instant) -> bool {
+        self.buckets.get(sender).is_some_and(|b| {
+            let elapsed = now
+                .saturating_duration_since(b.tokens.updated)
+                .as_secs_f64();
+            let level = (b.tokens.level + elapsed * b.tokens.per_second).min(b.tokens.burst);
+            level < 1.0 && b.notified && b.urgent_passed
+        })
+    }
+
     /// Forgets senders whose buckets are full again, so memory stays bounded by active senders.
     pub fn prune(&mut self, now: Instant) {
         let refill = Duration::from_secs_f64(
@@ -212,6 +225,32 @@ mod tests {
                 "{sender} at {secs} s, urgent {urgent}"
             );
         }
+    }
+
+    #[test]
+    fn silenced_only_when_every_message_would_be_dropped() {
+        let mut l = Limiter::new(LIMIT);
+        let t = Instant::now();
+        assert!(!l.is_silenced(&"a", t), "unknown sender");
+        for _ in 0..3 {
+            assert_eq!(l.check(&"a", t, false), Verdict::Allow);
+        }
+        assert!(!l.is_silenced(&"a", t), "over, but not told yet");
+        assert_eq!(l.check(&"a", t, false), Verdict::Notify);
+        assert!(
+            !l.is_silenced(&"a", t),
+            "an urgent message would still pass"
+        );
+        assert_eq!(l.check(&"a", t, true), Verdict::Allow);
+        assert!(l.is_silenced(&"a", t));
+        assert_eq!(l.check(&"a", t, true), Verdict::Drop);
+        // Reading does not take a token; a refilled token ends the silence (6 a minute).
+        assert!(l.is_silenced(&"a", t + Duration::from_secs(9)));
+        assert!(!l.is_silenced(&"a", t + Duration::from_secs(10)));
+        assert_eq!(
+            l.check(&"a", t + Duration::from_secs(10), false),
+            Verdict::Allow
+        );
     }
 
     #[test]

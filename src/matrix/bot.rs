@@ -423,6 +423,16 @@ async fn on_event(
             if utd.sender == shared.me || utd.origin_server_ts < shared.started_at {
                 return Ok("ignored");
             }
+            // A sender whose every message would be dropped does not get the room's worker
+            // held for up to 10 s per message while their keys are awaited.
+            let silenced = shared
+                .limiter
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .is_silenced(&utd.sender, Instant::now());
+            if silenced {
+                return Ok("rate-limited-silent");
+            }
             match wait_for_key(room, raw.cast_ref_unchecked()).await {
                 Some(decrypted) => (decrypted, None),
                 None => (event, Some(utd)),
