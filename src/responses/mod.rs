@@ -561,6 +561,39 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
         .filter(|(_, t)| t.adult_only)
         .map(|(_, t)| t.id.as_str())
         .collect();
+    // Text an under-18 may be shown never tells them to type an adult-only topic's keyword
+    // or number: follow-ups are filtered for them, words in an answer cannot be.
+    let adult_picks: Vec<(String, &str)> = topics
+        .iter()
+        .filter(|(_, t)| t.adult_only)
+        .flat_map(|(_, t)| {
+            [
+                (format!("**{}**", t.keyword), t.id.as_str()),
+                (format!("**{}**", t.number), t.id.as_str()),
+            ]
+        })
+        .collect();
+    for (file, t) in topics.iter().filter(|(_, t)| !t.adult_only) {
+        let texts = std::iter::once(("answer".to_owned(), t.answer.as_str())).chain(
+            t.parts
+                .all()
+                .map(|(field, _, text)| (format!("parts.{field}"), text)),
+        );
+        for (field, text) in texts {
+            for (pick, id) in &adult_picks {
+                if text.contains(pick.as_str()) {
+                    issues.push(Issue {
+                        file: file.clone(),
+                        field: field.clone(),
+                        why: format!(
+                            "tells the reader to type {pick}, which picks the adult-only {id}; \
+                             offer it as a follow-up instead (those are hidden from under-18s)"
+                        ),
+                    });
+                }
+            }
+        }
+    }
     for (file, t) in topics.iter().filter(|(_, t)| t.id == UNDER_18_TOPIC) {
         if t.adult_only {
             issues.push(Issue {

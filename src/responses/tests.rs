@@ -381,6 +381,34 @@ fn parts_and_adult_only_rules_name_file_and_field() {
             "never shown to someone under 18",
         ),
         (
+            "an answer naming an adult-only keyword",
+            |f| {
+                edit(
+                    f,
+                    "safer-sexting.toml",
+                    "follow_ups = []",
+                    "adult_only = true\nfollow_ups = []",
+                );
+                let kw = format!(
+                    "keyword = \"kw{}\"",
+                    REQUIRED_TOPICS
+                        .iter()
+                        .position(|t| *t == "safer-sexting")
+                        .unwrap()
+                );
+                edit(f, "safer-sexting.toml", &kw, "keyword = \"safer\"");
+                edit(
+                    f,
+                    "risks-overview.toml",
+                    "answer = \"A short answer.\"",
+                    "answer = \"Type **safer** for tips.\"",
+                );
+            },
+            "risks-overview.toml",
+            "answer",
+            "adult-only safer-sexting",
+        ),
+        (
             "a part too long",
             |f| {
                 let long = "Word. ".repeat(200);
