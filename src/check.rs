@@ -32,20 +32,11 @@ pub fn check_dir(dir: &Path, overlay: Option<&Path>) -> Result<Vec<Issue>, Respo
 pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
     let mut issues = Vec::new();
     for topic in set.topics() {
-        if let Some(why) = markdown_problem(&topic.answer) {
-            issues.push(Issue {
-                file: file_of(&topic.id),
-                field: "answer".into(),
-                why,
-            });
-        }
-    }
-    for topic in set.topics() {
-        for (field, _, text) in topic.parts.all() {
+        for (field, _, text) in topic.texts() {
             if let Some(why) = markdown_problem(text) {
                 issues.push(Issue {
                     file: file_of(&topic.id),
-                    field: format!("parts.{field}"),
+                    field,
                     why,
                 });
             }
@@ -118,13 +109,12 @@ pub struct SentMeasure {
 pub fn as_sent(set: &ResponseSet) -> Vec<SentMeasure> {
     let mut out = Vec::new();
     for topic in set.topics() {
-        let audiences = std::iter::once(("answer".to_owned(), Audience::Myself)).chain(
-            topic
-                .parts
-                .all()
-                .map(|(field, a, _)| (format!("parts.{field}"), a)),
-        );
-        for (field, audience) in audiences {
+        for (field, audience, _) in topic.texts() {
+            let outcome = Outcome::Topic {
+                id: topic.id.clone(),
+                also: Vec::new(),
+                audience,
+            };
             let mut m = SentMeasure {
                 topic: topic.id.clone(),
                 field,
@@ -139,14 +129,13 @@ pub fn as_sent(set: &ResponseSet) -> Vec<SentMeasure> {
                     region,
                     ..Instance::default()
                 };
-                let sent = Composer::new(set, &instance).as_sent(&Outcome::Topic {
-                    id: topic.id.clone(),
-                    also: Vec::new(),
-                    audience,
-                });
+                let sent = Composer::new(set, &instance).as_sent(&outcome);
                 m.chars = m.chars.max(sent.text.chars().count());
-                m.first_screen = sent.first_screen().chars().count();
-                m.grade = reading_grade(sent.first_screen());
+                // The first screen is the same in every region.
+                if m.first_screen == 0 {
+                    m.first_screen = sent.first_screen().chars().count();
+                    m.grade = reading_grade(sent.first_screen());
+                }
                 let local = sent.text[..sent.local_help].chars().count();
                 if local > m.with_local_help {
                     m.with_local_help = local;

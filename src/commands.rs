@@ -288,6 +288,7 @@ pub fn chat(args: &SetArgs) -> anyhow::Result<ExitCode> {
 /// `confidant check`.
 pub fn check(corpus_dir: &Path, args: &SetArgs) -> anyhow::Result<ExitCode> {
     let mut issues = check::check_dir(&args.responses, args.overlay.as_deref())?;
+    let set = responses::load(&args.responses, args.overlay.as_deref()).ok();
     if corpus_dir.is_dir() {
         let (batches, problems) = corpus::load_dir(corpus_dir, &corpus::SPLITS)?;
         let entries: usize = batches.iter().map(|b| b.entries.len()).sum();
@@ -300,8 +301,8 @@ pub fn check(corpus_dir: &Path, args: &SetArgs) -> anyhow::Result<ExitCode> {
                 why: p.why,
             });
         }
-        if let Ok(set) = responses::load(&args.responses, args.overlay.as_deref())
-            && let Some(why) = check::stale_model(&set, &batches)
+        if let Some(set) = &set
+            && let Some(why) = check::stale_model(set, &batches)
         {
             issues.push(Issue {
                 file: responses::MODEL_FILE.into(),
@@ -315,12 +316,12 @@ pub fn check(corpus_dir: &Path, args: &SetArgs) -> anyhow::Result<ExitCode> {
             batches.len()
         );
     }
-    if let Ok(set) = responses::load(&args.responses, args.overlay.as_deref()) {
+    if let Some(set) = &set {
         println!(
             "as sent: topic, written to, first screen (characters, reading grade), up to the end \
              of the longest region's help, whole message"
         );
-        for m in check::as_sent(&set) {
+        for m in check::as_sent(set) {
             println!(
                 "  {:24} {:15} {:5} {:4.1}  {:5} ({})  {:5}",
                 m.topic,

@@ -54,10 +54,15 @@ impl Tokens {
         }
     }
 
+    /// The level at `now`, with what was earned since the last call.
+    fn level_at(&self, now: Instant) -> f64 {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        (self.level + elapsed * self.per_second).min(self.burst)
+    }
+
     /// Adds what was earned since the last call, then takes one token if there is one.
     fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.level = (self.level + elapsed * self.per_second).min(self.burst);
+        self.level = self.level_at(now);
         self.updated = now;
         let taken = self.level >= 1.0;
         if taken {
@@ -150,13 +155,9 @@ impl<K: Eq + Hash + Clone> Limiter<K> {
     /// limit, told so, and the window's one urgent message spent. Reads without taking a token,
     /// so work on a message (waiting for its key) can be skipped before the check.
     pub fn is_silenced(&self, sender: &K, now: Instant) -> bool {
-        self.buckets.get(sender).is_some_and(|b| {
-            let elapsed = now
-                .saturating_duration_since(b.tokens.updated)
-                .as_secs_f64();
-            let level = (b.tokens.level + elapsed * b.tokens.per_second).min(b.tokens.burst);
-            level < 1.0 && b.notified && b.urgent_passed
-        })
+        self.buckets
+            .get(sender)
+            .is_some_and(|b| b.tokens.level_at(now) < 1.0 && b.notified && b.urgent_passed)
     }
 
     /// Forgets senders whose buckets are full again, so memory stays bounded by active senders.

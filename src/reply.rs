@@ -150,7 +150,7 @@ impl<'a> Composer<'a> {
         let preferred = self.instance.region;
         let order =
             std::iter::once(preferred).chain(Region::ALL.into_iter().filter(|r| *r != preferred));
-        let mut first_screen = out.len();
+        let mut local_end = out.len();
         for region in order {
             let here: Vec<_> = topic
                 .resources
@@ -173,10 +173,10 @@ impl<'a> Composer<'a> {
                 }
             }
             if region == preferred {
-                first_screen = out.len();
+                local_end = out.len();
             }
         }
-        Some(first_screen)
+        Some(local_end)
     }
 
     fn follow_ups(&self, topic: &Topic, also: &[String], young: bool, out: &mut String) {

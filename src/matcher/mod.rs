@@ -44,6 +44,10 @@ pub const URGENCY: [&str; 6] = [
     "pressure-coercion",
 ];
 
+/// How many of [`URGENCY`]'s topics a cue can hold against the model alone
+/// (`model_over_urgent_cue_probability`): crisis, sextortion, minors.
+const MOST_URGENT: usize = 3;
+
 /// Longest message (in bytes) the matcher reads; anything longer is [`Outcome::TooLong`].
 pub const MAX_INPUT_BYTES: usize = 64 * 1024;
 
@@ -743,11 +747,12 @@ impl Matcher {
             // a model unsure between other readings, and escalating it answered adults asking
             // about the law with the text written for under-18s.
             let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
-            // The most urgent rank among crisis, sextortion and minors that a cue or rule fired.
+            // The most urgent rank among crisis, sextortion and minors (the first three of
+            // URGENCY) that a cue or rule fired.
             let cue_rank = fired
                 .iter()
                 .filter_map(|&t| self.topics[t].urgency)
-                .filter(|&r| r < 3)
+                .filter(|&r| r < MOST_URGENT)
                 .min();
             // A topic whose urgent cue the message denies ("not suicidal") needs the model to
             // be nearly sure: the words the denial names are what the model reads most.
@@ -1002,9 +1007,6 @@ impl Matcher {
         }
     }
 
-    /// The decision when the learned model is in use and nothing urgent fired: the combined
-    /// score of the model and the cue/neighbour scorer decides, with the same out-of-scope and
-    /// ambiguity moves.
     /// The "which is closest" menu; for someone under 18 an adult-only option becomes the
     /// minors topic, and if one option is left it is the answer.
     fn ask_which(
@@ -1036,6 +1038,9 @@ impl Matcher {
         }
     }
 
+    /// The decision when the learned model is in use and nothing urgent fired: the combined
+    /// score of the model and the cue/neighbour scorer decides, with the same out-of-scope and
+    /// ambiguity moves.
     fn decide_with_model(
         &self,
         pred: &learned::Prediction,

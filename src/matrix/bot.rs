@@ -124,7 +124,7 @@ pub async fn run(
         homeserver: config.homeserver.clone(),
     };
     let limiter = Mutex::new(Limiter::new(config.rate_limit));
-    let config_joins_per_hour = config.rooms.max_joins_per_inviter_per_hour;
+    let joins = Mutex::new(JoinCap::new(config.rooms.max_joins_per_inviter_per_hour));
     let shared = Arc::new(Shared {
         config,
         set,
@@ -134,7 +134,7 @@ pub async fn run(
         started_at: MilliSecondsSinceUnixEpoch::now(),
         noticed_unencrypted: Mutex::new(HashSet::new()),
         limiter,
-        joins: Mutex::new(JoinCap::new(config_joins_per_hour)),
+        joins,
         forgetter,
     });
 

@@ -574,12 +574,7 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
         })
         .collect();
     for (file, t) in topics.iter().filter(|(_, t)| !t.adult_only) {
-        let texts = std::iter::once(("answer".to_owned(), t.answer.as_str())).chain(
-            t.parts
-                .all()
-                .map(|(field, _, text)| (format!("parts.{field}"), text)),
-        );
-        for (field, text) in texts {
+        for (field, _, text) in t.texts() {
             for (pick, id) in &adult_picks {
                 if text.contains(pick.as_str()) {
                     issues.push(Issue {
@@ -638,6 +633,18 @@ fn is_date(s: &str) -> bool {
 /// TOML errors span several lines (a snippet of the file); one line reads better in a list.
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Topic {
+    /// The texts a reader may get as the answer: the answer (for the person themself), then
+    /// each part, with its field name and audience.
+    pub fn texts(&self) -> impl Iterator<Item = (String, Audience, &str)> {
+        std::iter::once(("answer".to_owned(), Audience::Myself, self.answer.as_str())).chain(
+            self.parts
+                .all()
+                .map(|(field, a, text)| (format!("parts.{field}"), a, text)),
+        )
+    }
 }
 
 impl ResponseSet {
