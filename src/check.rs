@@ -8,10 +8,11 @@
 use std::path::Path;
 
 use crate::{
+    answerer::build_matcher,
     config::Region,
     corpus::{Batch, training_samples},
     matcher::learned::train::fingerprint,
-    matcher::{Audience, LearnedModel, Matcher, MatcherData, MatcherError, Outcome, TopicProfile},
+    matcher::{Audience, LearnedModel, Outcome},
     padding,
     reply::{Composer, Instance},
     responses::{
@@ -362,20 +363,6 @@ fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
         .collect()
 }
 
-/// Builds the matcher from a loaded set, with its learned model when the set has one.
-pub fn build_matcher(set: &ResponseSet) -> Result<Matcher, MatcherError> {
-    let data = MatcherData::parse(&set.matcher_toml)?;
-    let matcher = Matcher::new(&profiles(set), &data)?;
-    match &set.model_text {
-        Some(text) => {
-            let model =
-                LearnedModel::parse(text).map_err(|e| MatcherError::Model(e.to_string()))?;
-            matcher.with_model(model)
-        }
-        None => Ok(matcher),
-    }
-}
-
 /// Why the set's learned model does not match what `confidant train` would build from these
 /// batches and examples now, if it does not; `None` when it matches or the set has no model.
 pub fn stale_model(set: &ResponseSet, batches: &[Batch]) -> Option<String> {
@@ -387,20 +374,6 @@ pub fn stale_model(set: &ResponseSet, batches: &[Batch]) -> Option<String> {
     (model.inputs() != now).then(|| {
         "out of date: the corpus or the example questions changed since it was trained; run `confidant train`".into()
     })
-}
-
-/// What the matcher needs of each topic.
-pub fn profiles(set: &ResponseSet) -> Vec<TopicProfile> {
-    set.topics()
-        .iter()
-        .map(|t| TopicProfile {
-            id: t.id.clone(),
-            number: t.number,
-            keyword: t.keyword.clone(),
-            examples: t.examples.clone(),
-            adult_only: t.adult_only,
-        })
-        .collect()
 }
 
 fn file_of(id: &str) -> String {
@@ -592,6 +565,7 @@ mod tests {
 #[cfg(test)]
 mod seed_tests {
     use super::*;
+    use crate::matcher::Matcher;
 
     fn repo_matcher() -> (ResponseSet, Matcher) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");

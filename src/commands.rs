@@ -8,40 +8,40 @@ use std::{
 
 use anyhow::{Context, bail};
 use confidant::{
-    bench,
-    check::{self, build_matcher},
+    answerer::{self, Answerer},
+    bench, check,
     cli::SetArgs,
     config::{self, ProcessEnv, Region, Secrets},
     corpus, eval,
     logging::{self, LogOptions},
     matcher::{
-        Matcher, Outcome,
+        Outcome,
         learned::train::{self, TrainOptions},
     },
-    matrix,
+    matrix::{self, start::StartError},
     privacy::{self, Secret},
-    reply::{Composer, Instance},
-    responses::{self, Issue, ResponseSet},
+    reply::Instance,
+    responses::{self, Issue},
+    topics,
 };
 
-/// The set and matcher for the offline commands.
-fn load_set(args: &SetArgs) -> anyhow::Result<(ResponseSet, Matcher, Instance)> {
+/// The answerer for the offline commands.
+fn load_set(args: &SetArgs) -> anyhow::Result<Answerer> {
     let region = Region::try_from_code(&args.region).with_context(|| {
         format!(
             "unknown region {:?}; use one of us, uk, eu, au, ca, intl",
             args.region
         )
     })?;
-    let set = responses::load(&args.responses, args.overlay.as_deref())?;
-    let matcher = build_matcher(&set).context("the matcher cannot be built from _matcher.toml")?;
-    Ok((
-        set,
-        matcher,
-        Instance {
-            region,
-            ..Instance::default()
-        },
-    ))
+    let instance = Instance {
+        region,
+        ..Instance::default()
+    };
+    Ok(Answerer::load(
+        &args.responses,
+        args.overlay.as_deref(),
+        instance,
+    )?)
 }
 
 /// `confidant run`.
@@ -52,18 +52,12 @@ pub fn run(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode
     let (config, secrets) = match (config, secrets) {
         (Ok(c), Ok(s)) => (c, s),
         (c, s) => {
-            let mut message = String::new();
-            for e in [
-                c.err().map(|e| e.to_string()),
-                s.err().map(|e| e.to_string()),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                message.push_str(&e);
-                message.push('\n');
-            }
-            bail!("{}\nnothing was started or written", message.trim_end());
+            let faults = [
+                c.err().map(StartError::Config),
+                s.err().map(StartError::Secrets),
+            ];
+            let message: Vec<String> = faults.iter().flatten().map(worded).collect();
+            bail!("{}\nnothing was started or written", message.join("\n"));
         }
     };
     logging::init(LogOptions {
@@ -71,17 +65,44 @@ pub fn run(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode
         identifiers: log_identifiers,
     });
     privacy::install_panic_hook();
-    let set = responses::load(&config.responses_dir, config.overlay_dir.as_deref())?;
-    let matcher = build_matcher(&set).context("the matcher cannot be built from _matcher.toml")?;
+    let instance = Instance {
+        region: config.region,
+        homeserver: config.homeserver.clone(),
+    };
+    let answerer = Answerer::load(
+        &config.responses_dir,
+        config.overlay_dir.as_deref(),
+        instance,
+    )
+    .map_err(|error| StartError::Responses {
+        error,
+        dir: config.responses_dir.clone(),
+        overlay: config.overlay_dir.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!(worded(&e)))?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(matrix::bot::run(
-        config,
-        secrets,
-        set,
-        matcher,
-        shutdown_signal(),
-    ))?;
+    runtime
+        .block_on(matrix::bot::run(
+            config,
+            secrets,
+            answerer,
+            shutdown_signal(),
+        ))
+        .map_err(with_fix)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A start fault and its fix, as `doctor` words them.
+fn worded(e: &StartError) -> String {
+    format!("{e}\nfix: {}", e.fix())
+}
+
+/// The error, with its fix when it is a start fault.
+fn with_fix(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<StartError>() {
+        Some(start) => anyhow::anyhow!(worded(start)),
+        None => e,
+    }
 }
 
 /// `confidant login`.
@@ -103,7 +124,9 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
         identifiers: log_identifiers,
     });
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let report = runtime.block_on(matrix::doctor::login(&config, &secrets, &password))?;
+    let report = runtime
+        .block_on(matrix::login::login(&config, &secrets, &password))
+        .map_err(with_fix)?;
     let data_dir = config.data_dir.display();
     match report.start {
         matrix::session::Start::FirstLogin => println!(
@@ -190,12 +213,11 @@ pub fn ask(
     explain: bool,
     args: &SetArgs,
 ) -> anyhow::Result<ExitCode> {
-    let (set, matcher, instance) = load_set(args)?;
-    let composer = Composer::new(&set, &instance);
+    let answerer = load_set(args)?;
     // From stdin, one line per message: the answer's line breaks are escaped.
     let answer_one = |text: &str, one_line: bool, out: &mut dyn Write| -> anyhow::Result<()> {
         if explain {
-            let explanation = matcher.explain(text);
+            let explanation = answerer.matcher().explain(text);
             if json {
                 writeln!(out, "{}", serde_json::to_string(&explanation)?)?;
             } else {
@@ -203,8 +225,7 @@ pub fn ask(
             }
             return Ok(());
         }
-        let outcome = matcher.classify(text);
-        let reply = composer.compose(&outcome);
+        let (outcome, reply) = answerer.answer(text);
         if json {
             writeln!(
                 out,
@@ -237,16 +258,14 @@ fn json_answer(outcome: &Outcome, reply: &str) -> serde_json::Value {
         Outcome::Topic { audience, .. } => Some(audience.id()),
         _ => None,
     };
-    let (kind, options, also) = match outcome {
-        Outcome::Topic { also, .. } => ("topic", vec![], also.clone()),
-        Outcome::MenuPick { .. } => ("menu-pick", vec![], vec![]),
-        Outcome::Ambiguous { options } => ("ambiguous", options.clone(), vec![]),
-        Outcome::OutOfScope => ("out-of-scope", vec![], vec![]),
-        Outcome::TooLong => ("too-long", vec![], vec![]),
+    let (options, also) = match outcome {
+        Outcome::Topic { also, .. } => (vec![], also.clone()),
+        Outcome::Ambiguous { options } => (options.clone(), vec![]),
+        Outcome::MenuPick { .. } | Outcome::OutOfScope | Outcome::TooLong => (vec![], vec![]),
     };
     serde_json::json!({
         "topic": outcome.topic(),
-        "outcome": kind,
+        "outcome": outcome.kind(),
         "options": options,
         "also": also,
         "audience": audience,
@@ -256,15 +275,14 @@ fn json_answer(outcome: &Outcome, reply: &str) -> serde_json::Value {
 
 /// `confidant chat`.
 pub fn chat(args: &SetArgs) -> anyhow::Result<ExitCode> {
-    let (set, matcher, instance) = load_set(args)?;
-    let composer = Composer::new(&set, &instance);
+    let answerer = load_set(args)?;
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();
     writeln!(
         out,
         "{}\n",
-        composer.compose(&Outcome::MenuPick {
-            id: "greeting".into()
+        answerer.compose(&Outcome::MenuPick {
+            id: topics::GREETING.into()
         })
     )?;
     writeln!(
@@ -278,7 +296,7 @@ pub fn chat(args: &SetArgs) -> anyhow::Result<ExitCode> {
         if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
             break;
         }
-        let reply = composer.compose(&matcher.classify(line.trim_end()));
+        let (_, reply) = answerer.answer(line.trim_end());
         writeln!(out, "\nconfidant>\n{reply}")?;
     }
     writeln!(out)?;
@@ -381,7 +399,8 @@ pub fn train(corpus_dir: &Path, options: TrainOptions, args: &SetArgs) -> anyhow
 
 /// `confidant eval`: a file of cases, or every `.jsonl` file of a folder in name order.
 pub fn eval(path: &Path, json: bool, compare: bool, args: &SetArgs) -> anyhow::Result<ExitCode> {
-    let (_, matcher, _) = load_set(args)?;
+    let answerer = load_set(args)?;
+    let matcher = answerer.matcher();
     let mut files = vec![path.to_owned()];
     if path.is_dir() {
         files = std::fs::read_dir(path)
@@ -396,7 +415,7 @@ pub fn eval(path: &Path, json: bool, compare: bool, args: &SetArgs) -> anyhow::R
             .with_context(|| format!("cannot read {}", file.display()))?;
         cases.extend(eval::parse_cases(&text).with_context(|| format!("in {}", file.display()))?);
     }
-    let report = eval::evaluate(&matcher, &cases);
+    let report = eval::evaluate(matcher, &cases);
     let baseline = compare.then(|| eval::evaluate(&matcher.without_model(), &cases));
     if json {
         let value = serde_json::json!({ "report": report, "without_model": baseline });
@@ -447,7 +466,7 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
             .collect(),
     };
     let report = bench::run(
-        &check::profiles(&set),
+        &answerer::profiles(&set),
         &data,
         set.model_text.as_deref(),
         &messages,

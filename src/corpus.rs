@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use crate::{
     matcher::{Audience, MAX_INPUT_BYTES, learned::train::Sample},
-    responses::{REQUIRED_TOPICS, ResponseSet},
+    responses::ResponseSet,
+    topics,
 };
 
 /// The corpus's splits, in the order they are read.
@@ -106,7 +107,7 @@ pub fn parse_batch(file: &str, split: &'static str, jsonl: &str) -> (Batch, Vec<
             problem(i + 1, "`expect` is empty".into());
         }
         for t in &entry.expect {
-            if !REQUIRED_TOPICS.contains(&t.as_str()) {
+            if !topics::REQUIRED.contains(&t.as_str()) {
                 problem(i + 1, format!("unknown topic `{t}`"));
             }
         }

@@ -11,10 +11,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::matcher::{Audience, Matcher, OUT_OF_SCOPE, Outcome, URGENCY};
+use crate::{
+    matcher::{Audience, Matcher, Outcome},
+    topics::{self, OUT_OF_SCOPE, URGENCY},
+};
 
 /// The urgent topics whose recall must be 1.00.
-const MUST_RECALL: [&str; 3] = ["crisis", "sextortion", "minors"];
 /// Confused pairs shown in the report.
 const TOP_CONFUSIONS: usize = 10;
 
@@ -199,8 +201,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 fn answered_name(o: &Outcome) -> String {
     match o {
-        Outcome::Ambiguous { .. } => "ambiguous".to_owned(),
-        Outcome::TooLong => "too-long".to_owned(),
+        Outcome::Ambiguous { .. } | Outcome::TooLong => o.kind().to_owned(),
         other => other.topic().unwrap_or("none").to_owned(),
     }
 }
@@ -216,7 +217,7 @@ pub fn evaluate(matcher: &Matcher, cases: &[EvalCase]) -> EvalReport {
             topic: (*t).to_owned(),
             expected: 0,
             found: 0,
-            must_be_complete: MUST_RECALL.contains(t),
+            must_be_complete: topics::urgency(t).is_some_and(|r| r < topics::MOST_URGENT),
         })
         .collect();
     let mut r = EvalReport {
@@ -280,7 +281,7 @@ pub fn evaluate(matcher: &Matcher, cases: &[EvalCase]) -> EvalReport {
             r.audience_cases += 1;
             r.audience_correct += usize::from(want == *audience);
         }
-        if case.audience == Some(Audience::Parent) && answered == Some("minors") {
+        if case.audience == Some(Audience::Parent) && answered == Some(topics::MINORS) {
             r.parent_answered_minors += 1;
         }
         if outcome == Outcome::OutOfScope {

@@ -9,7 +9,8 @@ use std::fmt::Write;
 use crate::{
     config::Region,
     matcher::{Audience, Outcome},
-    responses::{ResponseSet, Topic, UNDER_18_TOPIC},
+    responses::{ResponseSet, Topic},
+    topics,
 };
 
 /// How many follow-up topics an answer offers at most.
@@ -87,7 +88,7 @@ impl<'a> Composer<'a> {
             } => self.topic(id, also, *audience),
             Outcome::MenuPick { id } => self.topic(id, &[], Audience::Myself),
             Outcome::Ambiguous { options } => AsSent::whole(self.did_you_mean(options)),
-            Outcome::OutOfScope => self.topic("out-of-scope", &[], Audience::Myself),
+            Outcome::OutOfScope => self.topic(topics::OUT_OF_SCOPE, &[], Audience::Myself),
             Outcome::TooLong => AsSent::whole(self.set.messages.too_long.clone()),
         }
     }
@@ -99,13 +100,13 @@ impl<'a> Composer<'a> {
         };
         // Someone under 18, or anyone reading the answer written for them, is never offered an
         // adult-only topic.
-        let young = audience == Audience::Under18 || topic.id == UNDER_18_TOPIC;
+        let young = audience == Audience::Under18 || topic.id == topics::MINORS;
         let part = topic.parts.get(audience);
         let mut out = part
             .unwrap_or(&topic.answer)
             .trim()
             .replace("{homeserver}", &self.instance.homeserver);
-        if topic.id == "help" {
+        if topic.id == topics::HELP {
             self.menu(&mut out, young);
         }
         if part.is_some() {

@@ -1,57 +1,24 @@
 //! Property tests: any UTF-8 input up to the size limit is classified and explained without a
-//! panic, and anything longer is refused as too long. Built from the real response files.
+//! panic, and anything longer is refused as too long. Built from the real response files and
+//! model, as the bot builds it.
 
 use std::sync::OnceLock;
 
-use confidant::matcher::{MAX_INPUT_BYTES, Matcher, MatcherData, Outcome, TopicProfile};
+use confidant::{
+    answerer::Answerer,
+    matcher::{MAX_INPUT_BYTES, Matcher, Outcome},
+    reply::Instance,
+};
 use proptest::prelude::*;
 
-/// The fields of a topic file the matcher needs; the rest of the file is ignored here.
-#[derive(serde::Deserialize)]
-struct TopicFile {
-    id: String,
-    number: u32,
-    keyword: String,
-    #[serde(default)]
-    examples: Vec<String>,
-    #[serde(default)]
-    adult_only: bool,
-}
-
+/// The shipped matcher, with its learned model, as the bot builds it.
 fn matcher() -> &'static Matcher {
-    static M: OnceLock<Matcher> = OnceLock::new();
+    static M: OnceLock<Answerer> = OnceLock::new();
     M.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
-        let mut topics = Vec::new();
-        let mut entries: Vec<_> = std::fs::read_dir(&dir)
-            .expect("responses dir")
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_owned();
-            if !name.ends_with(".toml") || name.starts_with('_') {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("read topic file");
-            let t: TopicFile = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            topics.push(TopicProfile {
-                id: t.id,
-                number: t.number,
-                keyword: t.keyword,
-                examples: t.examples,
-                adult_only: t.adult_only,
-            });
-        }
-        let data = std::fs::read_to_string(dir.join("_matcher.toml")).expect("read _matcher.toml");
-        let data = MatcherData::parse(&data).unwrap_or_else(|e| panic!("{e}"));
-        Matcher::new(&topics, &data).unwrap_or_else(|e| panic!("{e}"))
+        Answerer::load(&dir, None, Instance::default()).unwrap_or_else(|e| panic!("{e}"))
     })
+    .matcher()
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.

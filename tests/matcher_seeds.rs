@@ -5,17 +5,20 @@
 use std::path::Path;
 
 use confidant::{
-    check::build_matcher,
+    answerer::Answerer,
     matcher::{Audience, Matcher, Outcome},
-    responses,
+    reply::Instance,
 };
 
 fn matcher() -> Matcher {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
-    let set = responses::load(&dir, None).expect("the repo's set loads");
-    let m = build_matcher(&set).expect("the matcher builds");
-    assert!(m.has_model(), "the repo ships a trained model");
-    m
+    let answerer =
+        Answerer::load(&dir, None, Instance::default()).expect("the repo's set and matcher load");
+    assert!(
+        answerer.matcher().has_model(),
+        "the repo ships a trained model"
+    );
+    answerer.matcher().clone()
 }
 
 /// The answered topic and audience, or a readable description of any other outcome.

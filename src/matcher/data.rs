@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
+use super::MatcherError;
 use super::cues::{Pattern, PatternSet};
 use super::normalize::Normalizer;
-use super::{KNOWN_TOPICS, MatcherError};
+use crate::topics;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,7 +296,7 @@ impl MatcherData {
         let noise = compile_set("words.noise", &raw.words.noise, &mut problems);
         let retractions = compile_set("words.retractions", &raw.words.retractions, &mut problems);
         for (topic, p) in &raw.scoring.model_urgent_by_topic {
-            if !super::URGENCY.contains(&topic.as_str()) {
+            if !topics::is_urgent(topic) {
                 problems.push(format!(
                     "scoring.model_urgent_by_topic.{topic}: not an urgency-ordered topic"
                 ));
@@ -329,7 +330,7 @@ impl MatcherData {
             helper: compile_set("rules.helper_frames", &r.helper_frames, &mut problems),
         };
 
-        let known: HashSet<&str> = KNOWN_TOPICS.iter().copied().collect();
+        let known: HashSet<&str> = topics::REQUIRED.iter().copied().collect();
         let mut cues = Vec::new();
         let mut cue_patterns = PatternSet::default();
         let mut vocabulary: Vec<(String, bool)> =
@@ -349,10 +350,7 @@ impl MatcherData {
                 (CueClass::Strong, &raw_cues.strong, "strong"),
                 (CueClass::Cue, &raw_cues.cues, "cues"),
             ] {
-                if class == CueClass::Urgent
-                    && !list.is_empty()
-                    && !super::URGENCY.contains(&topic.as_str())
-                {
+                if class == CueClass::Urgent && !list.is_empty() && !topics::is_urgent(topic) {
                     problems.push(format!("topics.{topic}.urgent: only the urgency-ordered topics may have urgent cues"));
                     continue;
                 }
@@ -367,7 +365,7 @@ impl MatcherData {
                             // Out-of-scope cue words are known but no target for typo repair:
                             // "screaming" must not become "streaming".
                             let words = text.replace(['*', '|', '=', '!', '#'], " ");
-                            vocabulary.push((words, topic != super::OUT_OF_SCOPE));
+                            vocabulary.push((words, topic != topics::OUT_OF_SCOPE));
                         }
                         Err(e) => problems.push(format!("topics.{topic}.{key}: `{text}`: {e}")),
                     }

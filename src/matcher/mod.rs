@@ -31,31 +31,12 @@ pub use data::{CueClass, MatcherData};
 pub use explain::{CueHit, Explanation, ModelScore, NeighbourScore, TopicScore};
 pub use learned::{Audience, LearnedModel};
 
+use crate::topics;
 use index::{DocRef, Index};
 use normalize::{Normalizer, Token};
 
-/// The urgency order: when a message touches several of these, the first one wins.
-pub const URGENCY: [&str; 6] = [
-    "crisis",
-    "sextortion",
-    "minors",
-    "non-consensual-sharing",
-    "monitoring-stalkerware",
-    "pressure-coercion",
-];
-
-/// How many of [`URGENCY`]'s topics a cue can hold against the model alone
-/// (`model_over_urgent_cue_probability`): crisis, sextortion, minors.
-const MOST_URGENT: usize = 3;
-
 /// Longest message (in bytes) the matcher reads; anything longer is [`Outcome::TooLong`].
 pub const MAX_INPUT_BYTES: usize = 64 * 1024;
-
-/// The topic that stands for "nothing here fits".
-pub const OUT_OF_SCOPE: &str = "out-of-scope";
-
-/// Every topic id `_matcher.toml` may name: the project's required topic list.
-pub const KNOWN_TOPICS: &[&str] = crate::responses::REQUIRED_TOPICS;
 
 /// Most other topics listed in [`Outcome::Topic::also`].
 const MAX_ALSO: usize = 3;
@@ -117,8 +98,20 @@ impl Outcome {
     pub fn is_urgent(&self) -> bool {
         matches!(
             self,
-            Outcome::Topic { id, .. } | Outcome::MenuPick { id } if URGENCY.contains(&id.as_str())
+            Outcome::Topic { id, .. } | Outcome::MenuPick { id } if topics::is_urgent(id)
         )
+    }
+
+    /// The outcome's one string form, for logs and `--json`: `topic`, `menu-pick`, `ambiguous`,
+    /// `out-of-scope` or `too-long`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Topic { .. } => "topic",
+            Outcome::MenuPick { .. } => "menu-pick",
+            Outcome::Ambiguous { .. } => "ambiguous",
+            Outcome::OutOfScope => "out-of-scope",
+            Outcome::TooLong => "too-long",
+        }
     }
 
     /// The answered topic id: the topic or menu pick, `out-of-scope` for [`Outcome::OutOfScope`],
@@ -126,7 +119,7 @@ impl Outcome {
     pub fn topic(&self) -> Option<&str> {
         match self {
             Outcome::Topic { id, .. } | Outcome::MenuPick { id } => Some(id),
-            Outcome::OutOfScope => Some(OUT_OF_SCOPE),
+            Outcome::OutOfScope => Some(topics::OUT_OF_SCOPE),
             Outcome::Ambiguous { .. } | Outcome::TooLong => None,
         }
     }
@@ -259,7 +252,7 @@ impl Matcher {
                 id: t.id.clone(),
                 number: t.number,
                 keyword: squash(&t.keyword),
-                urgency: URGENCY.iter().position(|u| *u == t.id),
+                urgency: topics::urgency(&t.id),
                 adult_only: t.adult_only,
             });
         }
@@ -286,7 +279,7 @@ impl Matcher {
         for t in topics {
             // Off-topic examples are known words but never typo-repair targets: a typo in a real
             // question must not be "repaired" into an off-topic word.
-            let as_target = t.id != OUT_OF_SCOPE;
+            let as_target = t.id != topics::OUT_OF_SCOPE;
             for e in &t.examples {
                 normalizer.learn(e, as_target);
             }
@@ -314,7 +307,7 @@ impl Matcher {
             }
         }
         let index = Index::build(docs);
-        let out_of_scope = by_id.get(OUT_OF_SCOPE).copied();
+        let out_of_scope = by_id.get(topics::OUT_OF_SCOPE).copied();
         let examples = topics.iter().map(|t| t.examples.clone()).collect();
         Ok(Matcher {
             data: data.clone(),
@@ -509,7 +502,7 @@ impl Matcher {
             let c = &self.data.cues[cue];
             let topic = self.cue_topic[cue];
             let mut class = c.class;
-            if class == CueClass::Urgent && child_only && c.topic == "monitoring-stalkerware" {
+            if class == CueClass::Urgent && child_only && c.topic == topics::MONITORING {
                 // Watching one's own child is a parenting question, not stalkerware.
                 note(&mut explain, || {
                     "monitoring cue about a child: treated as a parenting question".to_owned()
@@ -519,7 +512,7 @@ impl Matcher {
             let weight = match class {
                 CueClass::Urgent => sc.urgent_weight,
                 CueClass::Frame => sc.frame_weight,
-                CueClass::Strong if c.topic == OUT_OF_SCOPE => sc.out_of_scope_weight,
+                CueClass::Strong if c.topic == topics::OUT_OF_SCOPE => sc.out_of_scope_weight,
                 CueClass::Strong => sc.strong_weight,
                 CueClass::Cue => sc.cue_weight,
             } * if focused { sc.focus_boost } else { 1.0 };
@@ -559,7 +552,7 @@ impl Matcher {
                 });
             }
         }
-        if let Some(minors) = self.by_id.get("minors").copied()
+        if let Some(minors) = self.by_id.get(topics::MINORS).copied()
             && let Some(reason) = &age.fired
         {
             note(&mut explain, || {
@@ -752,7 +745,7 @@ impl Matcher {
             let cue_rank = fired
                 .iter()
                 .filter_map(|&t| self.topics[t].urgency)
-                .filter(|&r| r < MOST_URGENT)
+                .filter(|&r| r < topics::MOST_URGENT)
                 .min();
             // A topic whose urgent cue the message denies ("not suicidal") needs the model to
             // be nearly sure: the words the denial names are what the model reads most.
@@ -828,12 +821,12 @@ impl Matcher {
         // the minors topic offered first, never the text written to a teenager.
         // Someone under 18 never gets an adult-only answer (safer sexting tips): the minors
         // answer is written for them.
-        let parents = self.by_id.get("parents").copied();
-        let minors = self.by_id.get("minors").copied();
+        let parents = self.by_id.get(topics::PARENTS).copied();
+        let minors = self.by_id.get(topics::MINORS).copied();
         let route = |winner: usize| -> usize {
             match (parents, minors) {
                 (Some(p), _)
-                    if audience == Audience::Parent && self.topics[winner].id == "minors" =>
+                    if audience == Audience::Parent && self.topics[winner].id == topics::MINORS =>
                 {
                     p
                 }
@@ -1016,7 +1009,7 @@ impl Matcher {
         answer: &dyn Fn(usize, &mut Option<&mut Analysis>) -> Outcome,
         mut explain: Option<&mut Analysis>,
     ) -> Outcome {
-        let minors = self.by_id.get("minors").copied();
+        let minors = self.by_id.get(topics::MINORS).copied();
         let mut kept: Vec<usize> = Vec::new();
         for &t in options {
             let t = match minors {

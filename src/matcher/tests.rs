@@ -4,6 +4,7 @@
 //! covers parsing errors and ambiguity.
 
 use super::*;
+use crate::topics::{OUT_OF_SCOPE, REQUIRED as KNOWN_TOPICS};
 
 const REAL_DATA: &str = include_str!("../../responses/_matcher.toml");
 

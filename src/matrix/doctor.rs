@@ -1,4 +1,4 @@
-//! `confidant login` and `confidant doctor`: the operator's first start and health check.
+//! `confidant doctor`: the operator's health check.
 //!
 //! Doctor runs every check it can and prints one line each, ✓ or ✗, with the exact fix. It
 //! opens the stores read-mostly and never creates, resets or deletes anything: a missing store
@@ -11,12 +11,13 @@ use matrix_sdk::Client;
 use super::{
     fault::{Fault, SessionError},
     forget,
-    session::{self, SESSION_FILE, STORE_DIR, Start},
+    session::{self, SESSION_FILE, STORE_DIR},
+    start::StartError,
 };
 use crate::{
     check,
     config::{self, Config, Env, Secrets},
-    privacy::Secret,
+    responses::ResponseError,
 };
 
 /// One line of the doctor's report.
@@ -65,165 +66,165 @@ fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -
 pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
     let mut lines = Vec::new();
     let config = match config::load(config_path, env) {
-        Ok(c) => {
-            lines.push(pass(
-                "config",
-                format!("{} is valid", config_path.display()),
-            ));
-            c
-        }
-        Err(e) => {
-            lines.push(fail(
-                "config",
-                e.to_string(),
-                "correct the keys named above (config.example.toml explains each)",
-            ));
-            return lines;
-        }
+        Ok(c) => c,
+        Err(e) => return vec![failed("config", &StartError::Config(e))],
     };
+    lines.push(pass(
+        "config",
+        format!("{} is valid", config_path.display()),
+    ));
     let secrets = match Secrets::from_env(env) {
         Ok(s) => {
             lines.push(pass("secrets", "store passphrase set"));
             Some(s)
         }
         Err(e) => {
-            lines.push(fail(
-                "secrets",
-                e.to_string(),
-                "set CONFIDANT_STORE_PASSPHRASE or CONFIDANT_STORE_PASSPHRASE_FILE",
-            ));
+            lines.push(failed("secrets", &StartError::Secrets(e)));
             None
         }
     };
-    lines.push(
-        match check::check_dir(&config.responses_dir, config.overlay_dir.as_deref()) {
-            Ok(issues) if issues.is_empty() => pass(
-                "responses",
-                format!("{} is valid", config.responses_dir.display()),
-            ),
-            Ok(issues) => fail(
-                "responses",
-                format!("{} problems, first: {}", issues.len(), issues[0]),
-                match &config.overlay_dir {
-                    Some(overlay) => format!(
-                        "run `confidant check --responses {} --overlay {}` and fix what it lists",
-                        config.responses_dir.display(),
-                        overlay.display()
-                    ),
-                    None => format!(
-                        "run `confidant check --responses {}` and fix what it lists",
-                        config.responses_dir.display()
-                    ),
-                },
-            ),
-            Err(e) => fail(
-                "responses",
-                e.to_string(),
-                "point responses_dir at the response folder",
-            ),
+    lines.push(responses(&config));
+    let reachable = homeserver(&config).await;
+    lines.push(reachable.clone());
+    lines.push(data_dir(&config));
+    if config.data_dir.exists() {
+        lines.push(forgets(&config));
+    }
+    if let Some(secrets) = secrets {
+        lines.extend(with_the_stores(&config, &secrets, reachable.ok).await);
+    }
+    lines
+}
+
+/// A failed check, worded as `run` words the same fault.
+fn failed(name: &'static str, e: &StartError) -> Line {
+    fail(name, e.to_string(), e.fix())
+}
+
+/// A failed check from an error that may be a start fault; anything else is the session's (a
+/// session file that cannot be read or restored).
+fn failed_any(name: &'static str, e: &anyhow::Error) -> Line {
+    match e.downcast_ref::<StartError>() {
+        Some(start) => failed(name, start),
+        None => fail(
+            name,
+            format!("{e:#}"),
+            "run `confidant login --config FILE`",
+        ),
+    }
+}
+
+/// The response set loads and its matcher builds, as `run` loads them.
+fn responses(config: &Config) -> Line {
+    let dir = &config.responses_dir;
+    let overlay = config.overlay_dir.as_deref();
+    let error = match check::check_dir(dir, overlay) {
+        Ok(issues) if issues.is_empty() => {
+            return pass("responses", format!("{} is valid", dir.display()));
+        }
+        Ok(issues) => ResponseError::Invalid(issues),
+        Err(e) => e,
+    };
+    failed(
+        "responses",
+        &StartError::Responses {
+            error: error.into(),
+            dir: dir.clone(),
+            overlay: overlay.map(Path::to_path_buf),
         },
-    );
-    let versions = homeserver_versions(&config.homeserver).await;
-    let reachable = versions.is_ok();
-    lines.push(match versions {
-        Ok(v) => pass("homeserver", format!("{} answers (versions {v})", config.homeserver)),
+    )
+}
+
+/// The homeserver answers the Matrix versions request.
+async fn homeserver(config: &Config) -> Line {
+    match homeserver_versions(&config.homeserver).await {
+        Ok(v) => pass(
+            "homeserver",
+            format!("{} answers (versions {v})", config.homeserver),
+        ),
         Err(e) => fail(
             "homeserver",
             format!("{} does not answer: {e}", config.homeserver),
             "check the homeserver address (CONFIDANT_HOMESERVER or `homeserver`) and that the server is up",
         ),
-    });
-    let loose = session::loose_modes(&config.data_dir);
-    lines.push(if !config.data_dir.exists() {
-        fail(
+    }
+}
+
+/// The data dir exists and nobody else can read it.
+fn data_dir(config: &Config) -> Line {
+    let dir = &config.data_dir;
+    if !dir.exists() {
+        return fail(
             "data dir",
-            format!("{} does not exist", config.data_dir.display()),
+            format!("{} does not exist", dir.display()),
             "run `confidant login --config FILE` first",
-        )
-    } else if loose.is_empty() {
-        pass(
-            "data dir",
-            format!(
-                "{} and its files are private (0700/0600)",
-                config.data_dir.display()
-            ),
-        )
-    } else {
-        let list: Vec<String> = loose
-            .iter()
-            .map(|(p, m)| format!("{} is {m:o}", p.display()))
-            .collect();
-        fail(
-            "data dir",
-            list.join(", "),
-            format!("chmod -R go-rwx {}", config.data_dir.display()),
-        )
-    });
-    if config.data_dir.exists() {
-        // The same reading as `run`'s, so a bad line is found before a start stops on it.
-        lines.push(
-            match forget::Pending::open(&config.data_dir).map(|p| p.rooms().len()) {
-                Ok(0) => pass("forgets", "none pending"),
-                Ok(n) => pass(
-                    "forgets",
-                    format!("{n} pending; the next start finishes them"),
-                ),
-                Err(e) => fail(
-                    "forgets",
-                    e.to_string(),
-                    format!(
-                        "fix or remove that line of {}",
-                        config.data_dir.join(forget::PENDING_FILE).display()
-                    ),
-                ),
-            },
         );
     }
-    let Some(secrets) = secrets else { return lines };
-    if !config.data_dir.join(STORE_DIR).exists() || !config.data_dir.join(SESSION_FILE).exists() {
-        lines.push(fail(
-            "session",
-            "no session or stores yet",
-            "run `confidant login --config FILE` first",
-        ));
-        return lines;
+    let loose = session::loose_modes(dir);
+    if loose.is_empty() {
+        return pass(
+            "data dir",
+            format!("{} and its files are private (0700/0600)", dir.display()),
+        );
     }
-    // The stores belong to one process at a time: beside a running bot, doctor does not open
-    // them (and says so) rather than race it.
+    let list: Vec<String> = loose
+        .iter()
+        .map(|(p, m)| format!("{} is {m:o}", p.display()))
+        .collect();
+    fail(
+        "data dir",
+        list.join(", "),
+        format!("chmod -R go-rwx {}", dir.display()),
+    )
+}
+
+/// The rooms still to be forgotten read as `run` reads them, so a bad line is found before a
+/// start stops on it.
+fn forgets(config: &Config) -> Line {
+    match forget::Pending::open(&config.data_dir).map(|p| p.rooms().len()) {
+        Ok(0) => pass("forgets", "none pending"),
+        Ok(n) => pass(
+            "forgets",
+            format!("{n} pending; the next start finishes them"),
+        ),
+        Err(e) => failed("forgets", &StartError::Pending(e)),
+    }
+}
+
+/// The checks that open the stores: stores, session, cross-signing, encryption. The stores
+/// belong to one process at a time: beside a running bot, doctor does not open them (and says
+/// so) rather than race it.
+async fn with_the_stores(config: &Config, secrets: &Secrets, reachable: bool) -> Vec<Line> {
+    if !config.data_dir.join(STORE_DIR).exists() || !config.data_dir.join(SESSION_FILE).exists() {
+        return vec![failed(
+            "session",
+            &StartError::NoSession(config.data_dir.clone()),
+        )];
+    }
     let _lock = match session::lock_data_dir(&config.data_dir) {
         Ok(lock) => lock,
         Err(e) => {
-            lines.push(fail(
-                "stores",
-                format!("not opened: {e}"),
-                "run doctor while the bot is stopped (systemctl stop confidant), or read the bot's own log",
-            ));
-            return lines;
+            let e = StartError::Locked(e);
+            return vec![fail("stores", format!("not opened: {e}"), e.fix())];
         }
     };
-    let client = match session::build_client(&config, &secrets.store_passphrase).await {
-        Ok(c) => {
-            lines.push(pass(
-                "stores",
-                "crypto and state stores open with the passphrase",
-            ));
-            c
-        }
-        Err(e) => {
-            lines.push(fail(
-                "stores",
+    let client = match session::build_client(config, &secrets.store_passphrase).await {
+        Ok(c) => c,
+        Err(e) => return vec![failed_any("stores", &e)],
+    };
+    let mut lines = vec![pass(
+        "stores",
+        "crypto and state stores open with the passphrase",
+    )];
+    if let Err(e) = session::login_or_restore(&client, config, None).await {
+        lines.push(match e.downcast_ref::<StartError>() {
+            Some(e) => failed("session", e),
+            None => fail(
+                "session",
                 format!("{e:#}"),
-                "set CONFIDANT_STORE_PASSPHRASE to the passphrase used at login; never delete the stores to get past this",
-            ));
-            return lines;
-        }
-    };
-    if let Err(e) = session::login_or_restore(&client, &config, None).await {
-        lines.push(fail(
-            "session",
-            format!("{e:#}"),
-            "run `confidant login --config FILE`",
-        ));
+                "run `confidant login --config FILE`",
+            ),
+        });
         return lines;
     }
     if !reachable {
@@ -234,11 +235,23 @@ pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
         ));
         return lines;
     }
+    lines.push(session_valid(&client, config).await);
+    client
+        .encryption()
+        .wait_for_e2ee_initialization_tasks()
+        .await;
+    lines.push(cross_signing(&client).await);
+    lines.push(encryption(&client).await);
+    lines
+}
+
+/// The homeserver knows the stored session, on the stored device.
+async fn session_valid(client: &Client, config: &Config) -> Line {
     let stored_device = client
         .device_id()
         .map(|d| d.to_string())
         .unwrap_or_default();
-    lines.push(match client.whoami().await {
+    match client.whoami().await {
         Ok(who) if who.device_id.as_deref().map(|d| d.as_str()) == Some(stored_device.as_str()) => {
             pass(
                 "session",
@@ -272,22 +285,29 @@ pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
                 ),
             }
         }
-    });
-    client
-        .encryption()
-        .wait_for_e2ee_initialization_tasks()
-        .await;
-    lines.push(if session::is_cross_signed(&client).await {
-        pass("cross-signing", "the bot's device is signed by its own identity")
+    }
+}
+
+/// The bot's device is signed by its own cross-signing identity.
+async fn cross_signing(client: &Client) -> Line {
+    if session::is_cross_signed(client).await {
+        pass(
+            "cross-signing",
+            "the bot's device is signed by its own identity",
+        )
     } else {
         fail(
             "cross-signing",
             "the bot's device is not cross-signed; clients that only share keys with verified devices will not talk to it",
             "run `confidant login --config FILE` with CONFIDANT_PASSWORD set",
         )
-    });
-    lines.push(match client.encryption().ed25519_key().await {
-        Some(_) if own_device_known(&client).await => pass(
+    }
+}
+
+/// The device has keys and the homeserver has them.
+async fn encryption(client: &Client) -> Line {
+    match client.encryption().ed25519_key().await {
+        Some(_) if own_device_known(client).await => pass(
             "encryption",
             "device keys exist and the homeserver has them",
         ),
@@ -296,8 +316,7 @@ pub async fn doctor(config_path: &Path, env: &dyn Env) -> Vec<Line> {
             "the device's keys are not on the homeserver",
             "start the bot once (`confidant run`) so it uploads them",
         ),
-    });
-    lines
+    }
 }
 
 async fn own_device_known(client: &Client) -> bool {
@@ -333,41 +352,4 @@ async fn homeserver_versions(url: &str) -> Result<String, String> {
         .and_then(|v| v.as_str())
         .unwrap_or("?");
     Ok(format!("{versions} spec versions, newest {newest}"))
-}
-
-/// What `login` did, for the operator.
-#[derive(Debug)]
-pub struct LoginReport {
-    /// Whether this was a new login or an existing session.
-    pub start: Start,
-    /// The bot's device.
-    pub device_id: String,
-    /// Whether the device is cross-signed now.
-    pub cross_signed: bool,
-}
-
-/// The one-time login: stores the session and sets up cross-signing, then stops. Afterwards
-/// `run` needs no password.
-pub async fn login(
-    config: &Config,
-    secrets: &Secrets,
-    password: &Secret<String>,
-) -> anyhow::Result<LoginReport> {
-    session::prepare_data_dir(&config.data_dir)?;
-    let _lock = session::lock_data_dir(&config.data_dir)?;
-    let (client, start) = session::open(config, secrets, Some(password)).await?;
-    let cross_signed = session::ensure_cross_signing(&client, config, Some(password)).await?;
-    // Sends the device keys and signatures that are still queued.
-    let _ = client
-        .sync_once(matrix_sdk::config::SyncSettings::new().timeout(Duration::ZERO))
-        .await;
-    let device_id = client
-        .device_id()
-        .map(|d| d.to_string())
-        .unwrap_or_default();
-    Ok(LoginReport {
-        start,
-        device_id,
-        cross_signed,
-    })
 }

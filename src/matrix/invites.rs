@@ -1,5 +1,5 @@
 //! Who may bring the bot into a room: the allow-list and a cap on joins per inviter. Pure (the
-//! clock is passed in), so every rule is a unit test; `bot.rs` applies it to invites and to
+//! clock is passed in), so every rule is a unit test; `join.rs` applies it to invites and to
 //! room upgrades alike (the sender of the tombstone counts as the inviter).
 
 use std::{

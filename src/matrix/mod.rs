@@ -1,14 +1,30 @@
-//! The Matrix side: identity and stores ([`session`]), what to do with an event
-//! ([`incoming`]), the running bot ([`bot`]), and the operator's `login` and `doctor`
-//! ([`doctor`]).
+//! The Matrix side, by job:
+//! - [`plan`]: what the bot does with one message, a pure decision (start here), and
+//!   [`words`], how it reads a message's words.
+//! - [`bot`]: start-up and the sync loop; [`handle`]: a room's events, read, planned and acted
+//!   on; [`parse`]: an event into what the plan needs.
+//! - [`outbox`]: sending, with retries; [`join`] and [`invites`]: invites, upgrades and who may
+//!   bring the bot in; [`forget`] and [`room_keys`]: forgetting a room and erasing its keys.
+//! - [`shared`]: the state every room's worker shares.
+//! - [`session`], [`fault`], [`start`]: identity, stores, what a homeserver error means, and
+//!   why the bot cannot start, worded once;
+//!   [`login`] and [`doctor`]: the operator's first start and health check; [`health`]: the
+//!   health endpoint.
 
 pub mod bot;
 pub mod doctor;
 pub mod fault;
 pub mod forget;
+mod handle;
 pub mod health;
-pub mod incoming;
 pub mod invites;
+mod join;
+pub mod login;
 pub mod outbox;
+mod parse;
+pub mod plan;
 pub mod room_keys;
 pub mod session;
+mod shared;
+pub mod start;
+pub mod words;

@@ -12,7 +12,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use matrix_sdk::{
     Client, SqliteCryptoStore, SqliteStateStore, SqliteStoreConfig,
     authentication::matrix::MatrixSession,
@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     fault::{Fault, Next, SessionError},
     outbox::backoff,
+    start::StartError,
 };
 use crate::{
     config::{Config, Secrets},
@@ -186,19 +187,16 @@ pub async fn build_client(config: &Config, passphrase: &Secret<String>) -> anyho
     let store_dir = config.data_dir.join(STORE_DIR);
     create_private_dir(&store_dir)?;
     let sqlite = SqliteStoreConfig::new(&store_dir).passphrase(Some(passphrase.expose()));
-    let wrong_passphrase = || {
-        format!(
-            "cannot open the encrypted stores in {}: is CONFIDANT_STORE_PASSPHRASE the one used when they were created? \
-             Nothing was changed; the stores are left as they are",
-            store_dir.display()
-        )
+    let not_opened = |cause: String| StartError::Stores {
+        store_dir: store_dir.clone(),
+        cause,
     };
     let state = SqliteStateStore::open_with_config(&sqlite)
         .await
-        .with_context(wrong_passphrase)?;
+        .map_err(|e| not_opened(e.to_string()))?;
     let crypto = SqliteCryptoStore::open_with_config(&sqlite)
         .await
-        .with_context(wrong_passphrase)?;
+        .map_err(|e| not_opened(e.to_string()))?;
     // Event cache and media stay in the default in-memory stores: decrypted messages would
     // otherwise reach disk. The event cache is never subscribed either.
     let stores = StoreConfig::new(CrossProcessLockConfig::SingleProcess)
@@ -228,24 +226,24 @@ pub async fn build_client(config: &Config, passphrase: &Secret<String>) -> anyho
 
 /// Refuses a session file written for another account or another homeserver: its access token
 /// must never be sent to a server it was not issued by.
-fn check_stored(path: &Path, stored: &SessionFile, config: &Config) -> anyhow::Result<()> {
+fn check_stored(path: &Path, stored: &SessionFile, config: &Config) -> Result<(), StartError> {
     if stored.session.meta.user_id.as_str() != config.user_id {
-        bail!(
+        return Err(StartError::SessionFile(format!(
             "{} belongs to {}, but the config says {}; use another data_dir for another account",
             path.display(),
             stored.session.meta.user_id,
             config.user_id
-        );
+        )));
     }
     if stored.homeserver.trim_end_matches('/') != config.homeserver.trim_end_matches('/') {
-        bail!(
+        return Err(StartError::SessionFile(format!(
             "{} was written for the homeserver {}, but the config says {}; its access token is \
              not sent anywhere else. If it is the same server at a new address, set \
              \"homeserver\" in that file to the new URL",
             path.display(),
             stored.homeserver,
             config.homeserver
-        );
+        )));
     }
     Ok(())
 }
@@ -400,10 +398,7 @@ pub async fn login_or_restore(
         return Ok(Start::Restored);
     }
     let Some(password) = password else {
-        bail!(
-            "no session in {} and no password: set CONFIDANT_PASSWORD (or CONFIDANT_PASSWORD_FILE) for the first login",
-            config.data_dir.display()
-        );
+        return Err(StartError::NoSession(config.data_dir.clone()).into());
     };
     client
         .matrix_auth()

@@ -12,61 +12,13 @@ use std::{
 
 use serde::Deserialize;
 
-use crate::{config::Region, matcher::Audience};
-
-/// The topic ids the set must hold, from the project's topic list. The first six are also the
-/// urgency order used by the matcher.
-pub const REQUIRED_TOPICS: &[&str] = &[
-    "crisis",
-    "sextortion",
-    "minors",
-    "non-consensual-sharing",
-    "monitoring-stalkerware",
-    "pressure-coercion",
-    "risks-overview",
-    "encryption",
-    "device-security",
-    "cloud-backups",
-    "screenshots-sharing",
-    "disappearing-deleting",
-    "safer-sexting",
-    "consent",
-    "boundaries",
-    "warning-signs",
-    "trust-lying",
-    "legal",
-    "parents",
-    "breakup-ex",
-    "accidental-send",
-    "unsolicited-images",
-    "feelings-regret",
-    "getting-help",
-    "bot-privacy",
-    "help",
-    "greeting",
-    "thanks-bye",
-    "human",
-    "out-of-scope",
-];
-
-/// Topics about the bot itself: they cite the bot's own documentation rather than sources.
-pub const BOT_TOPICS: &[&str] = &[
-    "bot-privacy",
-    "help",
-    "greeting",
-    "thanks-bye",
-    "human",
-    "out-of-scope",
-];
+use crate::{config::Region, matcher::Audience, topics};
 
 /// The first screen of an answer on a phone.
 pub const MAX_ANSWER_CHARS: usize = 1500;
 
 /// The longest an audience part may be: it stands in for the answer, in a few short steps.
 pub const MAX_PART_CHARS: usize = 800;
-
-/// The topic that answers under-18s: it never offers an adult-only topic.
-pub const UNDER_18_TOPIC: &str = "minors";
 
 /// The fewest example questions a topic may have.
 pub const MIN_EXAMPLES: usize = 12;
@@ -445,7 +397,7 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
         if file.trim_end_matches(".toml") != t.id {
             issue("id", format!("{:?} does not match the file name", t.id));
         }
-        if !REQUIRED_TOPICS.contains(&t.id.as_str()) {
+        if !topics::REQUIRED.contains(&t.id.as_str()) {
             issue("id", format!("{:?} is not a topic of the topic list", t.id));
         }
         if let Some(other) = numbers.insert(t.number, file) {
@@ -527,7 +479,7 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
                 ),
             );
         }
-        if t.sources.is_empty() && !BOT_TOPICS.contains(&t.id.as_str()) {
+        if t.sources.is_empty() && !topics::ABOUT_THE_BOT.contains(&t.id.as_str()) {
             issue("sources", "at least one source is needed".into());
         }
         for (i, s) in t.sources.iter().enumerate() {
@@ -589,7 +541,7 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
             }
         }
     }
-    for (file, t) in topics.iter().filter(|(_, t)| t.id == UNDER_18_TOPIC) {
+    for (file, t) in topics.iter().filter(|(_, t)| t.id == topics::MINORS) {
         if t.adult_only {
             issues.push(Issue {
                 file: file.clone(),
@@ -607,7 +559,7 @@ fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
             }
         }
     }
-    for id in REQUIRED_TOPICS {
+    for id in topics::REQUIRED {
         if !ids.contains(id) {
             issues.push(Issue {
                 file: format!("{id}.toml"),

@@ -3,7 +3,7 @@ use super::*;
 /// A minimal valid set: every required topic, generated.
 fn valid_files() -> Files {
     let mut files = Files::new();
-    for (i, id) in REQUIRED_TOPICS.iter().enumerate() {
+    for (i, id) in topics::REQUIRED.iter().enumerate() {
         let examples: Vec<String> = (0..MIN_EXAMPLES)
             .map(|n| format!("\"question {n} about {id}\""))
             .collect();
@@ -66,7 +66,7 @@ fn edit(files: &mut Files, file: &str, from: &str, to: &str) {
 #[test]
 fn valid_set_loads_sorted_by_number() {
     let set = from_files(&valid_files()).unwrap();
-    assert_eq!(set.topics().len(), REQUIRED_TOPICS.len());
+    assert_eq!(set.topics().len(), topics::REQUIRED.len());
     assert_eq!(set.topics()[0].id, "crisis");
     assert_eq!(set.get("legal").unwrap().number, 18);
 }
@@ -391,7 +391,7 @@ fn parts_and_adult_only_rules_name_file_and_field() {
                 );
                 let kw = format!(
                     "keyword = \"kw{}\"",
-                    REQUIRED_TOPICS
+                    topics::REQUIRED
                         .iter()
                         .position(|t| *t == "safer-sexting")
                         .unwrap()

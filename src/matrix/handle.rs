@@ -1,0 +1,191 @@
+//! Handling one room's events: read the event, gather the facts, let [`super::plan`] decide,
+//! act on the plan, and log the plan's kind (never the message).
+
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration, time::Instant};
+
+use futures_util::FutureExt;
+use matrix_sdk::{
+    Client, Room, RoomMemberships, RoomState,
+    deserialized_responses::{TimelineEvent, TimelineEventKind},
+    ruma::{events::room::encrypted::OriginalSyncRoomEncryptedEvent, serde::Raw},
+};
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use super::{
+    join,
+    outbox::{self, send},
+    parse::{self, Event, Parsed},
+    plan::{self, Facts, Ignored, Plan},
+    shared::Shared,
+    words,
+};
+
+/// How long an undecryptable message waits for its key before the bot says so.
+const KEY_WAIT: [Duration; 3] = [
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+    Duration::from_secs(6),
+];
+
+/// Handles one room's events in order, one at a time.
+pub async fn room_worker(
+    shared: Arc<Shared>,
+    client: Client,
+    room: Room,
+    mut rx: mpsc::Receiver<TimelineEvent>,
+) {
+    while let Some(event) = rx.recv().await {
+        let started = Instant::now();
+        let handled = AssertUnwindSafe(on_event(&shared, &client, &room, event))
+            .catch_unwind()
+            .await;
+        match handled {
+            Ok(Ok(plan)) => debug!(
+                outcome = plan.kind(),
+                detail = plan.detail(),
+                latency_ms = started.elapsed().as_millis() as u64,
+                "event handled"
+            ),
+            Ok(Err(e)) => warn!(error = %e, "event handling failed"),
+            // The panic hook logged where; the payload is never logged.
+            Err(_) => warn!(outcome = "error", "event handler panicked; carrying on"),
+        }
+    }
+}
+
+/// Why handling an event failed, without content.
+type HandleError = outbox::SendError;
+
+/// Reads one event, plans, and carries the plan out; returns the plan for the log.
+async fn on_event(
+    shared: &Shared,
+    client: &Client,
+    room: &Room,
+    event: TimelineEvent,
+) -> Result<Plan, HandleError> {
+    if room.state() != RoomState::Joined {
+        return Ok(Plan::Ignore(Ignored::NotJoined));
+    }
+    let encrypted = !matches!(event.kind, TimelineEventKind::PlainText { .. });
+    let parsed = match read(shared, room, event).await {
+        Ok(Event::Message(parsed)) => parsed,
+        Ok(Event::Upgrade {
+            sender,
+            sent_at,
+            replacement,
+        }) => {
+            join::on_upgrade(shared, client, sender, sent_at, replacement).await;
+            return Ok(Plan::Ignore(Ignored::NotAMessage));
+        }
+        Err(why) => return Ok(Plan::Ignore(why)),
+    };
+    let question = words::strip_address(
+        words::strip_reply_fallback(&parsed.body),
+        shared.me.as_str(),
+        &shared.config.rooms.names,
+    );
+    let facts = Facts {
+        from_me: parsed.sender == shared.me,
+        before_start: parsed.sent_at < shared.started_at,
+        room_encrypted: room
+            .latest_encryption_state()
+            .await
+            .map(|s| s.is_encrypted())
+            .unwrap_or(false),
+        event_encrypted: encrypted,
+        members: members(room).await,
+        addressed: parsed.mentions_me
+            || words::is_addressed(&parsed.body, shared.me.as_str(), &shared.config.rooms.names),
+        kind: parsed.kind,
+        question: &question,
+        told_unencrypted: shared.told_unencrypted(room.room_id()),
+        tell_unencrypted: shared.config.rooms.notice_unencrypted,
+    };
+    let plan = plan::plan(
+        &facts,
+        |q| shared.answerer.classify(q),
+        |urgent| {
+            shared
+                .limiter()
+                .check(&parsed.sender, Instant::now(), urgent)
+        },
+    );
+    act(shared, room, &parsed, &plan).await?;
+    Ok(plan)
+}
+
+/// Carries a plan out.
+async fn act(
+    shared: &Shared,
+    room: &Room,
+    parsed: &Parsed,
+    plan: &Plan,
+) -> Result<(), HandleError> {
+    let messages = shared.messages();
+    let reply_to = Some(parsed.reply_metadata());
+    match plan {
+        Plan::Answer(outcome) => send(room, &shared.answerer.compose(outcome), reply_to).await?,
+        Plan::Forget => {
+            shared.forgetter.forget(room, messages).await;
+        }
+        Plan::SlowDown => send(room, &messages.slow_down, reply_to).await?,
+        Plan::TellUnencrypted => {
+            shared.mark_told_unencrypted(room.room_id());
+            send(room, &messages.not_encrypted, None).await?;
+        }
+        Plan::TextOnly => send(room, &messages.non_text, reply_to).await?,
+        Plan::Undecryptable => send(room, &messages.undecryptable, reply_to).await?,
+        Plan::Ignore(_) => {}
+    }
+    Ok(())
+}
+
+/// The joined members, the bot included. The member list (not the count from the sync
+/// summary, which can lag) decides DM or group.
+async fn members(room: &Room) -> u64 {
+    match room.members(RoomMemberships::JOIN).await {
+        Ok(m) => m.len() as u64,
+        Err(_) => room.joined_members_count(),
+    }
+}
+
+/// Reads an event, waiting for its key if it arrived undecryptable; an event that is not for
+/// the bot gives the reason it is ignored.
+async fn read(shared: &Shared, room: &Room, event: TimelineEvent) -> Result<Event, Ignored> {
+    let TimelineEventKind::UnableToDecrypt { event: raw, .. } = &event.kind else {
+        return parse::parse(&event, &shared.me).ok_or(Ignored::NotAMessage);
+    };
+    let Ok(utd) = raw.deserialize_as_unchecked::<OriginalSyncRoomEncryptedEvent>() else {
+        return Err(Ignored::NotAMessage);
+    };
+    let silenced = shared.limiter().is_silenced(&utd.sender, Instant::now());
+    if let Some(why) = plan::skip_key_wait(
+        utd.sender == shared.me,
+        utd.origin_server_ts < shared.started_at,
+        silenced,
+    ) {
+        return Err(why);
+    }
+    match wait_for_key(room, raw.cast_ref_unchecked()).await {
+        Some(decrypted) => parse::parse(&decrypted, &shared.me).ok_or(Ignored::NotAMessage),
+        None => Ok(Event::Message(Parsed::undecryptable(utd))),
+    }
+}
+
+/// Retries decryption while the room key may still be on its way (it often arrives a sync
+/// after the message).
+async fn wait_for_key(
+    room: &Room,
+    raw: &Raw<OriginalSyncRoomEncryptedEvent>,
+) -> Option<TimelineEvent> {
+    for pause in KEY_WAIT {
+        tokio::time::sleep(pause).await;
+        if let Ok(event) = room.decrypt_event(raw, None).await
+            && matches!(event.kind, TimelineEventKind::Decrypted(_))
+        {
+            return Some(event);
+        }
+    }
+    None
+}

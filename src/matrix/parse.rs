@@ -1,0 +1,136 @@
+//! Reads a timeline event into what the decision needs ([`Parsed`]), and nothing more: the
+//! message's text is kept only until it is matched.
+
+use matrix_sdk::{
+    deserialized_responses::TimelineEvent,
+    ruma::{
+        MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, UserId,
+        events::{
+            AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
+            SyncStateEvent,
+            relation::Thread,
+            room::{
+                encrypted::OriginalSyncRoomEncryptedEvent,
+                message::{MessageType, OriginalSyncRoomMessageEvent, Relation, ReplyMetadata},
+            },
+        },
+    },
+};
+
+use super::plan::Kind;
+
+/// What a timeline event is, for the bot.
+pub enum Event {
+    /// A message (or sticker) someone sent.
+    Message(Parsed),
+    /// The room was upgraded to `replacement` by `sender`.
+    Upgrade {
+        /// Who upgraded it: counts as the inviter of the new room.
+        sender: OwnedUserId,
+        /// When.
+        sent_at: MilliSecondsSinceUnixEpoch,
+        /// The new room.
+        replacement: OwnedRoomId,
+    },
+}
+
+/// The parts of a message event the decision needs. `body` is conversation content: it is
+/// matched and dropped, never logged or stored (so this type has no `Debug`).
+pub struct Parsed {
+    /// The message itself, which the reply points at (and whose thread it stays in), so in a
+    /// busy room it is clear which question each answer is for.
+    pub event_id: OwnedEventId,
+    /// The thread the message is in, if any.
+    pub thread: Option<Thread>,
+    /// Who sent it.
+    pub sender: OwnedUserId,
+    /// When.
+    pub sent_at: MilliSecondsSinceUnixEpoch,
+    /// What kind of message.
+    pub kind: Kind,
+    /// The text; empty for anything but text.
+    pub body: String,
+    /// The message's `m.mentions` names the bot.
+    pub mentions_me: bool,
+}
+
+impl Parsed {
+    /// A message that stayed undecryptable.
+    pub fn undecryptable(utd: OriginalSyncRoomEncryptedEvent) -> Self {
+        Parsed {
+            event_id: utd.event_id,
+            thread: None,
+            sender: utd.sender,
+            sent_at: utd.origin_server_ts,
+            kind: Kind::Undecryptable,
+            body: String::new(),
+            mentions_me: false,
+        }
+    }
+
+    /// What a reply to this message needs.
+    pub fn reply_metadata(&self) -> ReplyMetadata<'_> {
+        ReplyMetadata::new(&self.event_id, &self.sender, self.thread.as_ref())
+    }
+}
+
+/// Reads a decrypted or plain timeline event; events the bot never answers (other state,
+/// reactions, redactions…) give `None`.
+pub fn parse(event: &TimelineEvent, me: &UserId) -> Option<Event> {
+    // A deserialisation error can quote the event, so it is dropped unread.
+    let any = event.raw().deserialize().ok()?;
+    match any {
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+            SyncMessageLikeEvent::Original(m),
+        )) => Some(Event::Message(parse_message(m, me))),
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Sticker(
+            SyncMessageLikeEvent::Original(s),
+        )) => Some(Event::Message(Parsed {
+            event_id: s.event_id,
+            thread: None,
+            sender: s.sender,
+            sent_at: s.origin_server_ts,
+            kind: Kind::NonText,
+            body: String::new(),
+            mentions_me: false,
+        })),
+        AnySyncTimelineEvent::State(AnySyncStateEvent::RoomTombstone(
+            SyncStateEvent::Original(t),
+        )) => Some(Event::Upgrade {
+            sender: t.sender,
+            sent_at: t.origin_server_ts,
+            replacement: t.content.replacement_room,
+        }),
+        _ => None,
+    }
+}
+
+fn parse_message(m: OriginalSyncRoomMessageEvent, me: &UserId) -> Parsed {
+    let mentions_me = m
+        .content
+        .mentions
+        .as_ref()
+        .is_some_and(|x| x.user_ids.iter().any(|u| u == me));
+    let is_edit = matches!(m.content.relates_to, Some(Relation::Replacement(_)));
+    let (kind, body) = match m.content.msgtype {
+        _ if is_edit => (Kind::Edit, String::new()),
+        MessageType::Text(t) => (Kind::Text, t.body),
+        MessageType::Emote(e) => (Kind::Text, e.body),
+        MessageType::Notice(_)
+        | MessageType::ServerNotice(_)
+        | MessageType::VerificationRequest(_) => (Kind::Notice, String::new()),
+        _ => (Kind::NonText, String::new()),
+    };
+    Parsed {
+        event_id: m.event_id,
+        thread: match m.content.relates_to {
+            Some(Relation::Thread(t)) => Some(t),
+            _ => None,
+        },
+        sender: m.sender,
+        sent_at: m.origin_server_ts,
+        kind,
+        body,
+        mentions_me,
+    }
+}

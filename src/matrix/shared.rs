@@ -1,0 +1,94 @@
+//! What every room's worker shares: the answerer, the configuration, and the in-memory state of
+//! this run (flood buckets, joins per inviter, rooms told they are unencrypted). Below the
+//! handlers, so the sync loop, the handling and the joins all use it without a cycle.
+
+use std::{
+    collections::HashSet,
+    sync::{Mutex, MutexGuard},
+    time::Instant,
+};
+
+use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, RoomId, UserId};
+
+use super::{
+    forget::Forgetter,
+    invites::{JoinCap, Refusal},
+};
+use crate::{answerer::Answerer, config::Config, flood::Limiter, responses::Messages};
+
+/// Everything a room worker needs, shared by all of them.
+pub struct Shared {
+    /// The operator's configuration.
+    pub config: Config,
+    /// The curated set, its matcher and the instance.
+    pub answerer: Answerer,
+    /// The bot's own user id.
+    pub me: OwnedUserId,
+    /// When this run started: older messages are not answered.
+    pub started_at: MilliSecondsSinceUnixEpoch,
+    /// Rooms told, in this run, that the bot only talks encrypted.
+    told_unencrypted: Mutex<HashSet<OwnedRoomId>>,
+    /// Per-sender flood buckets.
+    limiter: Mutex<Limiter<OwnedUserId>>,
+    /// Joins per inviter in the last hour.
+    joins: Mutex<JoinCap>,
+    /// Forgets rooms on request, and erases a room's keys when the bot leaves it.
+    pub forgetter: Forgetter,
+}
+
+impl Shared {
+    /// The state of a fresh run, starting now.
+    pub fn new(config: Config, answerer: Answerer, me: OwnedUserId, forgetter: Forgetter) -> Self {
+        let limiter = Mutex::new(Limiter::new(config.rate_limit));
+        let joins = Mutex::new(JoinCap::new(config.rooms.max_joins_per_inviter_per_hour));
+        Shared {
+            config,
+            answerer,
+            me,
+            started_at: MilliSecondsSinceUnixEpoch::now(),
+            told_unencrypted: Mutex::new(HashSet::new()),
+            limiter,
+            joins,
+            forgetter,
+        }
+    }
+
+    /// The bot's short system messages.
+    pub fn messages(&self) -> &Messages {
+        &self.answerer.set().messages
+    }
+
+    /// The flood limiter. A panic elsewhere while it was held leaves it usable: keep limiting
+    /// (failing open would hand a flood the bot's whole send budget).
+    pub fn limiter(&self) -> MutexGuard<'_, Limiter<OwnedUserId>> {
+        self.limiter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `room` was told, in this run, that the bot only talks encrypted.
+    pub fn told_unencrypted(&self, room: &RoomId) -> bool {
+        self.told_unencrypted
+            .lock()
+            .map(|told| told.contains(room))
+            // A poisoned set says "told": a missing notice beats a repeated one.
+            .unwrap_or(true)
+    }
+
+    /// Records that `room` was told it is not encrypted.
+    pub fn mark_told_unencrypted(&self, room: &RoomId) {
+        if let Ok(mut told) = self.told_unencrypted.lock() {
+            told.insert(room.to_owned());
+        }
+    }
+
+    /// Whether `inviter` may bring the bot into one more room (see [`super::invites`]); a
+    /// poisoned lock refuses, so a panic elsewhere never opens the door.
+    pub fn admit(&self, inviter: Option<&UserId>) -> Result<(), Refusal> {
+        let allowed = &self.config.rooms.allowed_inviters;
+        match self.joins.lock() {
+            Ok(mut cap) => cap.admit(allowed, inviter, Instant::now()),
+            Err(_) => Err(Refusal::TooManyJoins),
+        }
+    }
+}
