@@ -5,7 +5,7 @@
 
 use super::*;
 
-const REAL_DATA: &str = include_str!("../../responses/_matcher.toml");
+const REAL_DATA: &str = include_str!("../../../responses/_matcher.toml");
 
 /// Every known topic, numbered in list order, keyword = the topic id; no examples.
 fn bare_topics() -> Vec<TopicProfile> {
