@@ -4,13 +4,14 @@
 //! What reaches disk is deliberately small: the crypto store and the state store (sqlite, both
 //! encrypted with the store passphrase) and the session file (0600). The event cache and the
 //! media store stay in memory, so no message, decrypted or not, is written by the SDK.
+//!
+//! The data dir's own files (its lock, the check for loose modes, private writes) are in `files`.
 
-use std::{
-    fs,
-    io::Write,
-    os::unix::fs::{OpenOptionsExt, PermissionsExt},
-    path::{Path, PathBuf},
-};
+mod files;
+#[cfg(test)]
+mod tests;
+
+use std::{fs, os::unix::fs::PermissionsExt, path::Path};
 
 use anyhow::Context;
 use matrix_sdk::{
@@ -25,6 +26,8 @@ use matrix_sdk::{
 use matrix_sdk_base::crypto::CollectStrategy;
 use serde::{Deserialize, Serialize};
 
+use self::files::create_private_dir;
+pub use self::files::{DirLock, LOCK_FILE, LockError, lock_data_dir, loose_modes, write_private};
 use super::{
     fault::{Fault, Next, SessionError},
     outbox::backoff,
@@ -77,108 +80,6 @@ pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
         tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "data dir entry is readable by others; chmod go-rwx");
     }
     Ok(())
-}
-
-/// The lock file in the data dir, held by the one process that uses its Olm account.
-pub const LOCK_FILE: &str = "lock";
-
-/// An exclusive hold on the data dir, released when dropped (or when the process ends, however
-/// it ends: the kernel drops the lock with the file).
-#[derive(Debug)]
-pub struct DirLock {
-    _file: fs::File,
-}
-
-/// Why the data dir cannot be locked.
-#[derive(Debug, thiserror::Error)]
-pub enum LockError {
-    /// Another process holds it.
-    #[error(
-        "another confidant process{} is using the data dir {}; stop it first (two processes on one \
-         device would answer twice and break each other's decryption)",
-        holder.map(|p| format!(" (pid {p})")).unwrap_or_default(),
-        dir.display()
-    )]
-    Held {
-        /// The data dir.
-        dir: PathBuf,
-        /// The holder's process id, as it wrote it.
-        holder: Option<u32>,
-    },
-    /// The lock file cannot be opened or locked.
-    #[error("cannot lock {}: {source}", path.display())]
-    Io {
-        /// The lock file.
-        path: PathBuf,
-        /// What failed.
-        source: std::io::Error,
-    },
-}
-
-/// Takes the data dir's lock for this process and writes its pid into the lock file (the only
-/// thing in it), or says which process holds it. The dir must exist.
-pub fn lock_data_dir(dir: &Path) -> Result<DirLock, LockError> {
-    let path = dir.join(LOCK_FILE);
-    let io = |source| LockError::Io {
-        path: path.clone(),
-        source,
-    };
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&path)
-        .map_err(io)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
-            let holder = fs::read_to_string(&path)
-                .ok()
-                .and_then(|t| t.trim().parse().ok());
-            return Err(LockError::Held {
-                dir: dir.to_owned(),
-                holder,
-            });
-        }
-        Err(fs::TryLockError::Error(e)) => return Err(io(e)),
-    }
-    file.set_len(0).map_err(io)?;
-    write!(file, "{}", std::process::id()).map_err(io)?;
-    Ok(DirLock { _file: file })
-}
-
-/// Entries of the data dir (and the dir itself) that group or others may read.
-pub fn loose_modes(dir: &Path) -> Vec<(PathBuf, u32)> {
-    let mut loose = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(path) = stack.pop() {
-        // The data dir itself may be a link (systemd's DynamicUser makes StateDirectory one):
-        // its target is what matters. Links inside it are skipped.
-        let meta = if path == dir {
-            fs::metadata(&path)
-        } else {
-            fs::symlink_metadata(&path)
-        };
-        let Ok(meta) = meta else {
-            continue;
-        };
-        if meta.file_type().is_symlink() {
-            continue;
-        }
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            loose.push((path.clone(), mode));
-        }
-        if meta.is_dir()
-            && let Ok(entries) = fs::read_dir(&path)
-        {
-            stack.extend(entries.flatten().map(|e| e.path()));
-        }
-    }
-    loose.sort();
-    loose
 }
 
 /// Opens the encrypted stores and builds the client; a wrong passphrase fails here, closed:
@@ -481,92 +382,5 @@ pub async fn is_cross_signed(client: &Client) -> bool {
     match client.encryption().get_own_device().await {
         Ok(Some(device)) => device.is_cross_signed_by_owner(),
         _ => false,
-    }
-}
-
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    if !dir.exists() {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("cannot set mode 0700 on {}", dir.display()))
-}
-
-/// Writes a file readable by its owner only, atomically (temp file, then rename).
-pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_session_for_another_account_or_homeserver_is_refused() {
-        let stored: SessionFile = serde_json::from_value(serde_json::json!({
-            "homeserver": "https://matrix.example.org",
-            "session": {
-                "user_id": "@confidant:example.org",
-                "device_id": "ABCDEFGHIJ",
-                "access_token": "token-not-printed",
-            },
-        }))
-        .expect("a session file");
-        let env = |_: &str| None;
-        let config = |homeserver: &str, user: &str| {
-            crate::config::parse(
-                &format!("homeserver = {homeserver:?}\nuser_id = {user:?}\ndata_dir = \"d\"\n"),
-                Path::new("/etc/confidant"),
-                &env,
-            )
-            .expect("valid config")
-        };
-        let path = Path::new("/data/session.json");
-        let same = config("https://matrix.example.org/", "@confidant:example.org");
-        check_stored(path, &stored, &same).expect("the same account and server");
-        let other_user = config("https://matrix.example.org", "@other:example.org");
-        let err = check_stored(path, &stored, &other_user)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("belongs to @confidant:example.org"), "{err}");
-        let other_server = config("https://evil.example.net", "@confidant:example.org");
-        let err = check_stored(path, &stored, &other_server)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("written for the homeserver https://matrix.example.org"),
-            "{err}"
-        );
-        assert!(!err.contains("token-not-printed"), "{err}");
-    }
-
-    #[test]
-    fn one_holder_of_the_data_dir_at_a_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = lock_data_dir(dir.path()).expect("free");
-        let pid = std::process::id();
-        assert_eq!(
-            fs::read_to_string(dir.path().join(LOCK_FILE)).unwrap(),
-            pid.to_string()
-        );
-        match lock_data_dir(dir.path()) {
-            Err(LockError::Held { holder, .. }) => assert_eq!(holder, Some(pid)),
-            other => panic!("a second lock was not refused: {other:?}"),
-        }
-        let text = lock_data_dir(dir.path()).unwrap_err().to_string();
-        assert!(text.contains(&format!("(pid {pid})")), "{text}");
-        drop(first);
-        lock_data_dir(dir.path()).expect("free again once dropped");
     }
 }

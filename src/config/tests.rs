@@ -1,0 +1,202 @@
+//! Config tests: a good file with its defaults, environment overrides, every problem named at
+//! once, and secrets from the environment or files.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k: &str| map.get(k).cloned()
+}
+
+fn problems(text: &str, e: &[(&str, &str)]) -> Vec<String> {
+    match parse(text, Path::new("/etc/confidant"), &env(e)) {
+        Err(ConfigError::Invalid(p)) => p.into_iter().map(|p| p.key).collect(),
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+const GOOD: &str = r#"
+    homeserver = "https://matrix.example.org/"
+    user_id = "@confidant:example.org"
+    data_dir = "data"
+    region = "uk"
+    [rooms]
+    allowed_inviters = ["@alice:example.org", "example.net"]
+"#;
+
+#[test]
+fn good_config_is_read_with_defaults() {
+    let c = parse(GOOD, Path::new("/etc/confidant"), &env(&[])).unwrap();
+    assert_eq!(c.homeserver, "https://matrix.example.org");
+    assert_eq!(c.data_dir, PathBuf::from("/etc/confidant/data"));
+    assert_eq!(c.responses_dir, PathBuf::from("/etc/confidant/responses"));
+    assert_eq!(c.region, Region::Uk);
+    assert_eq!(c.rooms.max_members, 25);
+    assert!(c.rooms.notice_unencrypted);
+    assert_eq!(
+        c.rate_limit,
+        RateLimit {
+            burst: 5,
+            per_minute: 10,
+            global_burst: 30,
+            global_per_minute: 120,
+        }
+    );
+}
+
+#[test]
+fn env_overrides_file_values() {
+    let e = [
+        ("CONFIDANT_HOMESERVER", "http://127.0.0.1:8008"),
+        ("CONFIDANT_USER_ID", "@bot:localhost"),
+        ("CONFIDANT_DATA_DIR", "/var/lib/confidant"),
+    ];
+    let c = parse(GOOD, Path::new("/etc/confidant"), &env(&e)).unwrap();
+    assert_eq!(c.homeserver, "http://127.0.0.1:8008");
+    assert_eq!(c.user_id, "@bot:localhost");
+    assert_eq!(c.data_dir, PathBuf::from("/var/lib/confidant"));
+}
+
+#[test]
+fn plain_http_is_refused_except_on_this_machine() {
+    for (url, ok) in [
+        ("http://127.0.0.1:8008", true),
+        ("http://127.0.0.53", true),
+        ("http://localhost:8008/", true),
+        ("http://[::1]:8008", true),
+        ("https://matrix.example.org", true),
+        ("http://matrix.example.org", false),
+        ("http://192.168.1.5:8008", false),
+        ("http://127.0.0.1.example.org", false),
+        ("http://localhost.example.org:8008", false),
+    ] {
+        let text = GOOD.replace("https://matrix.example.org/", url);
+        assert!(text.contains(url), "{url}: GOOD names the homeserver");
+        let result = parse(&text, Path::new("/etc/confidant"), &env(&[]));
+        assert_eq!(result.is_ok(), ok, "{url}: {result:?}");
+    }
+    let err = parse(
+        &GOOD.replace("https://matrix.example.org/", "http://matrix.example.org"),
+        Path::new("."),
+        &env(&[]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("plain http; use https"), "{err}");
+}
+
+#[test]
+fn every_problem_is_named_at_once() {
+    let text = r#"
+        homeserver = "matrix.example.org"
+        user_id = "confidant"
+        region = "mars"
+        log_format = "xml"
+        colour = "blue"
+        password = "hunter2"
+        [rooms]
+        max_members = 1
+        max_joins_per_inviter_per_hour = 0
+        notice_unencrypted = "yes"
+        allowed_inviters = ["not a server!"]
+        [rate_limit]
+        burst = 0
+        [health]
+        listen = "0.0.0.0:9090"
+    "#;
+    let keys = problems(text, &[]);
+    for expected in [
+        "homeserver",
+        "user_id",
+        "data_dir",
+        "region",
+        "log_format",
+        "colour",
+        "password",
+        "rooms.max_members",
+        "rooms.max_joins_per_inviter_per_hour",
+        "rooms.notice_unencrypted",
+        "rooms.allowed_inviters[0]",
+        "rate_limit.burst",
+        "health.listen",
+    ] {
+        assert!(
+            keys.contains(&expected.to_owned()),
+            "{expected} not reported in {keys:?}"
+        );
+    }
+}
+
+#[test]
+fn problem_message_lists_key_and_reason() {
+    let err = parse("user_id = 3", Path::new("."), &env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("user_id: expected a string, found a integer"),
+        "{err}"
+    );
+    assert!(
+        err.contains("homeserver: missing; set it in the file or with CONFIDANT_HOMESERVER"),
+        "{err}"
+    );
+}
+
+#[test]
+fn syntax_error_names_the_position() {
+    let err = parse("homeserver = ", Path::new("."), &env(&[])).unwrap_err();
+    assert!(matches!(err, ConfigError::Syntax { .. }));
+    assert!(err.to_string().contains("line 1"), "{err}");
+}
+
+#[test]
+fn secrets_come_from_env_or_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("pass");
+    std::fs::write(&f, "s3cret\n").unwrap();
+    let s = Secrets::from_env(&env(&[(
+        "CONFIDANT_STORE_PASSPHRASE_FILE",
+        f.to_str().unwrap(),
+    )]))
+    .unwrap();
+    assert_eq!(s.store_passphrase.expose(), "s3cret");
+    assert!(s.password.is_none());
+    assert!(format!("{s:?}").contains("<redacted>"));
+}
+
+#[test]
+fn missing_or_conflicting_secrets_are_reported() {
+    let err = Secrets::from_env(&env(&[])).unwrap_err().to_string();
+    assert!(err.contains("CONFIDANT_STORE_PASSPHRASE: not set"), "{err}");
+    let err = Secrets::from_env(&env(&[
+        ("CONFIDANT_STORE_PASSPHRASE", "a"),
+        ("CONFIDANT_STORE_PASSPHRASE_FILE", "/x"),
+        ("CONFIDANT_PASSWORD_FILE", "/nonexistent/file"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("both CONFIDANT_STORE_PASSPHRASE and CONFIDANT_STORE_PASSPHRASE_FILE"),
+        "{err}"
+    );
+    assert!(
+        err.contains("CONFIDANT_PASSWORD_FILE: cannot read /nonexistent/file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn example_config_loads_with_env_overrides() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let c = load(&path, &env(&[])).unwrap();
+    assert_eq!(c.rooms.max_members, 25);
+    assert_eq!(c.rooms.max_joins_per_inviter_per_hour, 10);
+}

@@ -1,0 +1,180 @@
+//! Tests on a small hand-written data file: close candidates are ambiguous, leave-one-out, and
+//! bad data or topic lists reported as errors.
+
+use super::*;
+
+/// A minimal data file: two topics sharing the cue "zebra" make ambiguity easy to provoke.
+const MINI: &str = r#"
+[apps]
+token = "app"
+names = ["whatsapp"]
+[lexicon]
+bf = "partner"
+[words]
+stopwords = ["the", "a"]
+negators = ["not"]
+domain = ["zebra", "giraffe", "okapi"]
+[rules]
+minor_min_age = 8
+minor_max_age = 17
+speaker_age = ["im #"]
+other_age = ["is #"]
+child_context = ["kid"]
+explicit_words = ["nude"]
+image_words = ["pic"]
+age_units = ["minute"]
+about_words = ["about"]
+partner_words = ["partner"]
+[topics.consent]
+strong = ["zebra"]
+[topics.boundaries]
+strong = ["zebra"]
+[topics.legal]
+strong = ["giraffe"]
+[topics.crisis]
+strong = ["okapi"]
+[topics.getting-help]
+strong = ["okapi"]
+"#;
+
+fn mini_topics() -> Vec<TopicProfile> {
+    let t = |id: &str, n: u32, ex: &[&str]| TopicProfile {
+        id: id.to_owned(),
+        number: n,
+        keyword: id.to_owned(),
+        examples: ex.iter().map(|s| (*s).to_owned()).collect(),
+        adult_only: false,
+    };
+    vec![
+        t("consent", 1, &["striped animals at night"]),
+        t("boundaries", 2, &["striped animals by day"]),
+        t(
+            "legal",
+            3,
+            &["long necked giraffe laws", "giraffe rules in the savanna"],
+        ),
+        t("out-of-scope", 4, &["weather report for tomorrow"]),
+        t("crisis", 5, &["a dark night alone"]),
+        t("getting-help", 6, &["a dark night alone"]),
+    ]
+}
+
+#[test]
+fn close_candidates_are_ambiguous() {
+    let data = MatcherData::parse(MINI).unwrap_or_else(|e| panic!("{e}"));
+    let m = Matcher::new(&mini_topics(), &data).unwrap_or_else(|e| panic!("{e}"));
+    match m.classify("zebra") {
+        Outcome::Ambiguous { options } => {
+            assert_eq!(options.len(), 2);
+            assert!(
+                options.contains(&"consent".to_owned())
+                    && options.contains(&"boundaries".to_owned())
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(m.classify("giraffe").topic(), Some("legal"));
+    // A close call that includes an urgent topic is answered with it, never asked about.
+    match m.classify("okapi") {
+        Outcome::Topic { id, also, .. } => {
+            assert_eq!(id, "crisis");
+            assert_eq!(also, ["getting-help"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn leave_one_out_excludes_the_example_itself() {
+    let data = MatcherData::parse(MINI).unwrap_or_else(|e| panic!("{e}"));
+    let m = Matcher::new(&mini_topics(), &data).unwrap_or_else(|e| panic!("{e}"));
+    let cases: &[(&str, &str, usize, Option<&str>)] = &[
+        ("sibling example still matches", "legal", 0, Some("legal")),
+        ("unknown topic", "nope", 0, Some(OUT_OF_SCOPE)),
+        ("index out of range", "legal", 9, Some(OUT_OF_SCOPE)),
+    ];
+    for (name, topic, index, want) in cases {
+        assert_eq!(
+            m.classify_without_example(topic, *index).topic(),
+            *want,
+            "{name}"
+        );
+    }
+    let why = m
+        .explain_without_example("legal", 0)
+        .unwrap_or_else(|| panic!("explain legal 0"));
+    assert_eq!(why.outcome, m.classify_without_example("legal", 0));
+    assert!(m.explain_without_example("legal", 9).is_none());
+}
+
+#[test]
+fn bad_data_is_reported_all_at_once() {
+    let cases: &[(&str, String, &[&str])] = &[
+        (
+            "unknown key",
+            MINI.replace("[lexicon]", "colour = 1\n[lexicon]"),
+            &["unknown field"],
+        ),
+        (
+            "unknown topic and bad cue together",
+            format!(
+                "{MINI}\n[topics.weather]\nstrong = [\"rain\"]\n[topics.help]\nstrong = [\"* help\"]\n"
+            ),
+            &["topics.weather: unknown topic id", "topics.help.strong"],
+        ),
+        (
+            "urgent outside the urgency order",
+            format!("{MINI}\n[topics.help]\nurgent = [\"now\"]\n"),
+            &["only the urgency-ordered"],
+        ),
+        (
+            "per-topic urgent threshold for a topic outside the urgency order, and out of range",
+            format!("{MINI}\n[scoring.model_urgent_by_topic]\nhelp = 0.5\ncrisis = 1.5\n"),
+            &[
+                "model_urgent_by_topic.help: not an urgency-ordered topic",
+                "model_urgent_by_topic.crisis: 1.5 is not a probability",
+            ],
+        ),
+        (
+            "cue that is just an app name",
+            format!("{MINI}\n[topics.help]\nstrong = [\"whatsapp\"]\n"),
+            &["app token"],
+        ),
+    ];
+    for (name, text, wants) in cases {
+        let err = match MatcherData::parse(text) {
+            Ok(_) => panic!("{name}: accepted"),
+            Err(e) => e.to_string(),
+        };
+        for w in *wants {
+            assert!(err.contains(w), "{name}: {err}");
+        }
+    }
+}
+
+#[test]
+fn cues_for_missing_topics_and_duplicate_ids_are_errors() {
+    let data = MatcherData::parse(MINI).unwrap_or_else(|e| panic!("{e}"));
+    let mut missing = mini_topics();
+    missing.retain(|t| t.id != "legal");
+    assert!(
+        matches!(
+            Matcher::new(&missing, &data),
+            Err(MatcherError::UnknownTopics { .. })
+        ),
+        "missing topic"
+    );
+    let mut dup = mini_topics();
+    dup.push(dup[0].clone());
+    assert!(
+        matches!(
+            Matcher::new(&dup, &data),
+            Err(MatcherError::DuplicateTopic(_))
+        ),
+        "duplicate id"
+    );
+    assert!(
+        matches!(Matcher::new(&[], &data), Err(MatcherError::NoTopics)),
+        "no topics"
+    );
+}

@@ -1,0 +1,422 @@
+//! Urgency with the real data: the urgency order and `also` lists, danger said indirectly, in
+//! another language or about someone else, negated or idiomatic scary words that are not urgent,
+//! the age rule and minors, and which outcomes count as urgent.
+
+use super::*;
+
+#[test]
+fn urgency_order_and_also_lists() {
+    let m = real_matcher();
+    // (name, message, winner, topics that must be in `also`)
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "crisis beats sextortion",
+            "someone says they will post my videos unless i send money and honestly i want to die",
+            "crisis",
+            &["sextortion"],
+        ),
+        (
+            "sextortion beats minors",
+            "im 14 and a guy is blackmailing me with a photo",
+            "sextortion",
+            &["minors"],
+        ),
+        (
+            "minors beats pressure",
+            "i am 16 and my boyfriend keeps asking for nudes",
+            "minors",
+            &["pressure-coercion"],
+        ),
+        (
+            "minors beats non-consensual sharing",
+            "im 15 and a girl from my class posted my nudes on her story",
+            "minors",
+            &["non-consensual-sharing"],
+        ),
+        (
+            "sharing beats monitoring",
+            "my husband put a tracking app on my phone and has shared my nudes with his brother",
+            "non-consensual-sharing",
+            &["monitoring-stalkerware"],
+        ),
+        (
+            "monitoring beats pressure",
+            "she installed spyware on my phone and keeps pressuring me to sext",
+            "monitoring-stalkerware",
+            &["pressure-coercion"],
+        ),
+        (
+            "pressure beats guidance",
+            "how do i say no when he keeps begging for pics on snap",
+            "pressure-coercion",
+            &[],
+        ),
+    ];
+    for (name, text, winner, also_want) in cases {
+        match m.classify(text) {
+            Outcome::Topic { id, also, .. } => {
+                assert_eq!(id, *winner, "{name}");
+                assert!(also.len() <= MAX_ALSO, "{name}: too many also");
+                assert!(!also.contains(&id), "{name}: winner repeated in also");
+                for a in *also_want {
+                    assert!(
+                        also.iter().any(|x| x == a),
+                        "{name}: {a} missing from also {also:?}"
+                    );
+                }
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+/// Each `(topic, message)` is answered with that topic.
+fn assert_topics(m: &Matcher, cases: &[(&str, &str)]) {
+    for (want, text) in cases {
+        assert_eq!(
+            m.classify(text).topic(),
+            Some(*want),
+            "{text}: {}",
+            m.explain(text)
+        );
+    }
+}
+
+#[test]
+fn danger_said_in_another_language_or_about_someone_else_is_crisis() {
+    let m = real_matcher();
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "meu ex espalhou minhas fotos e eu to pensando em me matar",
+        ),
+        (
+            "crisis",
+            "j'ai envie d'en finir, il a envoye mes photos a tout le monde",
+        ),
+        ("crisis", "quiero morir, mi ex subio mis fotos"),
+        ("crisis", "ich will sterben, alle haben die bilder gesehen"),
+        (
+            "crisis",
+            "my best mate says he doesn't want to be alive anymore",
+        ),
+        (
+            "crisis",
+            "my sister keeps hurting herself since the pics got out",
+        ),
+        ("crisis", "how do i make the pain stop"),
+        (
+            "crisis",
+            "i feel like im about to do something really stupid",
+        ),
+        ("crisis", "i'm scared of what i might do tonight"),
+    ];
+    assert_topics(&m, cases);
+    // Ending a relationship is not ending a life.
+    let broke_up =
+        m.classify("I've ended it with him but he still has my pics, can I make him delete them");
+    assert_ne!(broke_up.topic(), Some("crisis"), "{broke_up:?}");
+}
+
+#[test]
+fn danger_said_indirectly_is_still_urgent() {
+    let m = real_matcher();
+    // People in danger rarely use the words "suicide" or "blackmail".
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "i've got a bottle of pills next to me and i'm done",
+        ),
+        (
+            "crisis",
+            "everyone would be better off without me since the pics got out",
+        ),
+        ("crisis", "i wrote a goodbye note to my parents"),
+        (
+            "crisis",
+            "he put his hands round my throat last night when i wouldnt film",
+        ),
+        (
+            "crisis",
+            "my friend says she's going to jump off the car park roof",
+        ),
+        (
+            "crisis",
+            "i've started cutting again since he shared my video",
+        ),
+        (
+            "sextortion",
+            "they want 200 in gift cards or my nudes go to my family",
+        ),
+        (
+            "sextortion",
+            "this guy recorded me on a video call and now wants money",
+        ),
+        (
+            "sextortion",
+            "she says send more pics or she will post the old ones",
+        ),
+        (
+            "sextortion",
+            "i paid once and now he's asking for more money",
+        ),
+        (
+            "sextortion",
+            "if i break up with him hes posting them everywhere",
+        ),
+        ("sextortion", "he has my videos and says i owe him more"),
+        // A negator in an earlier clause does not reach the cue.
+        ("crisis", "im not ok i want to die"),
+        (
+            "crisis",
+            "since the video got out i've been giving away my books and my clothes",
+        ),
+        ("crisis", "logging off for good, thanks for the memories"),
+    ];
+    assert_topics(&m, cases);
+}
+
+#[test]
+fn idioms_with_scary_words_get_their_real_topic() {
+    let m = real_matcher();
+    let cases: &[(&str, &str)] = &[
+        (
+            "cloud-backups",
+            "this app is killing me, how do i stop photos backing up to the cloud",
+        ),
+        (
+            "screenshots-sharing",
+            "i'm dying to know if snapchat tells people about screenshots",
+        ),
+    ];
+    assert_topics(&m, cases);
+}
+
+#[test]
+fn negated_or_hypothetical_mentions_are_not_urgent() {
+    let m = real_matcher();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "never threatened",
+            "we broke up and he never threatened to post anything, but he still has my pics",
+            "sextortion",
+        ),
+        (
+            "not suicidal",
+            "im not suicidal, just embarrassed about the pics i sent",
+            "crisis",
+        ),
+        (
+            "taken back right after",
+            "sent the pic to my mum instead of my bf. kill me (not literally)",
+            "crisis",
+        ),
+        (
+            "taken back with jk",
+            "sent the pic to the family group chat by mistake, they're going to kill me jk",
+            "crisis",
+        ),
+        (
+            "without snooping",
+            "how can i tell if she is honest without going through her phone",
+            "monitoring-stalkerware",
+        ),
+        (
+            "talking about nudes with a child",
+            "how do i talk to my 12 year old about nudes",
+            "minors",
+        ),
+        (
+            "parent reading a child's chats",
+            "should i read my son's messages on his phone",
+            "monitoring-stalkerware",
+        ),
+    ];
+    for (name, text, not_this) in cases {
+        let got = m.classify(text);
+        assert_ne!(got.topic(), Some(*not_this), "{name}: {got:?}");
+    }
+}
+
+#[test]
+fn age_rule() {
+    let m = real_matcher();
+    let cases: &[(&str, &str, bool)] = &[
+        (
+            "speaker under 18",
+            "i am 15 and i sent a pic to someone",
+            true,
+        ),
+        (
+            "speaker age in digits with letters",
+            "16f, my bf wants me to sext",
+            true,
+        ),
+        (
+            "other person under 18 with images",
+            "my girlfriend is 16, can we swap pics",
+            true,
+        ),
+        (
+            "adults",
+            "im 24 and my girlfriend is 22, can we swap pics",
+            false,
+        ),
+        (
+            "a number that is not an age",
+            "im 15 minutes from home and need to delete a pic",
+            false,
+        ),
+        (
+            "parent question without an image",
+            "what age can my 11 year old have snapchat",
+            false,
+        ),
+    ];
+    for (name, text, want_minors) in cases {
+        let got = m.classify(text);
+        assert_eq!(
+            got.topic() == Some("minors"),
+            *want_minors,
+            "{name}: {got:?}"
+        );
+    }
+}
+
+/// Runs `(name, text, want minors)` cases and checks whether `minors` wins.
+fn check_minors(m: &Matcher, cases: &[(&str, &str, bool)]) {
+    for (name, text, want_minors) in cases {
+        let got = m.classify(text);
+        assert_eq!(
+            got.topic() == Some("minors"),
+            *want_minors,
+            "{name}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn a_child_with_pictures_is_minors_without_a_number() {
+    let m = real_matcher();
+    check_minors(
+        &m,
+        &[
+            (
+                "a child who sent pictures",
+                "just learned my son has been sending photos of himself to someone on snap",
+                true,
+            ),
+            (
+                "a child with an age and plain pics",
+                "my 13yo has been swapping pics with a boy from her class, help",
+                true,
+            ),
+            (
+                "a child who received a nude",
+                "a man on instagram sent my daughter a nude photo",
+                true,
+            ),
+            (
+                "talking about the subject",
+                "how can i explain to my daughter the risks of sending pics",
+                false,
+            ),
+            (
+                "a worry, not an event",
+                "i think my 12 year old could be sexting, how do i bring it up",
+                false,
+            ),
+            (
+                "prevention",
+                "how do i protect my kid from nudes on discord",
+                false,
+            ),
+            (
+                "sending, but no picture",
+                "can i see everything my son has sent on telegram",
+                false,
+            ),
+            (
+                "a grown child",
+                "my daughter is 24 and sends pics to her boyfriend, should i say something",
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn teens_and_school_years_with_pictures_are_minors() {
+    let m = real_matcher();
+    check_minors(
+        &m,
+        &[
+            (
+                "teens as a group, a legal question",
+                "can teenagers get in trouble for swapping nudes",
+                true,
+            ),
+            (
+                "a legal question a parent relays",
+                "my 15 year old asked me whether sexting is against the law",
+                true,
+            ),
+            (
+                "a school year with a picture",
+                "a lad in year 9 is passing round pics of his ex",
+                true,
+            ),
+            (
+                "the speaker names their school year",
+                "im in grade 8, is that too young for snapchat",
+                true,
+            ),
+            (
+                "the speaker is a teen",
+                "im a teenager and this guy keeps messaging me",
+                true,
+            ),
+            (
+                "a school year without a picture",
+                "what apps are ok for a kid in year 7",
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn urgent_topics_are_urgent_whether_matched_or_picked() {
+    let topic = |id: &str| Outcome::Topic {
+        id: id.into(),
+        also: vec![],
+        audience: Audience::Myself,
+    };
+    let pick = |id: &str| Outcome::MenuPick { id: id.into() };
+    let cases: &[(&str, Outcome, bool)] = &[
+        ("matched crisis", topic("crisis"), true),
+        ("picked crisis", pick("crisis"), true),
+        ("picked sextortion", pick("sextortion"), true),
+        ("picked pressure", pick("pressure-coercion"), true),
+        ("matched encryption", topic("encryption"), false),
+        ("picked help", pick("help"), false),
+        ("out of scope", Outcome::OutOfScope, false),
+        (
+            "ambiguous with crisis",
+            Outcome::Ambiguous {
+                options: vec!["crisis".into(), "help".into()],
+            },
+            false,
+        ),
+        ("too long", Outcome::TooLong, false),
+    ];
+    for (name, o, want) in cases {
+        assert_eq!(o.is_urgent(), *want, "{name}");
+    }
+    // The real matcher turns the bare keyword and number of crisis into an urgent pick.
+    let m = real_matcher();
+    for typed in ["crisis", "CRISIS"] {
+        let o = m.classify(typed);
+        assert!(o.is_urgent(), "{typed}: {o:?}");
+    }
+}
