@@ -431,17 +431,14 @@ pub fn eval(path: &Path, json: bool, compare: bool, args: &SetArgs) -> anyhow::R
 
 /// `confidant bench`.
 pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
-    let set = responses::load(&args.responses, args.overlay.as_deref())?;
-    // Resident memory the model adds, measured before anything else runs (Linux only).
+    // Resident memory of the answerer as the bot loads it (set, matcher and model), measured
+    // before anything else runs (Linux only).
     let before = bench::resident_bytes();
-    let model = set
-        .model_text
-        .as_deref()
-        .map(confidant::matcher::LearnedModel::parse)
-        .transpose()?;
-    let model_memory = before
+    let answerer = load_set(args)?;
+    let loaded = before
         .zip(bench::resident_bytes())
         .map(|(b, a)| a.saturating_sub(b));
+    let set = answerer.set();
     let data = confidant::matcher::MatcherData::parse(&set.matcher_toml)?;
     let messages: Vec<String> = match file {
         Some(path) => {
@@ -466,16 +463,20 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
             .collect(),
     };
     let report = bench::run(
-        &answerer::profiles(&set),
+        &answerer::profiles(set),
         &data,
         set.model_text.as_deref(),
         &messages,
     );
     println!("{report}");
-    if let (Some(model), Some(bytes)) = (&model, model_memory) {
+    if let Some(bytes) = loaded {
         println!(
-            "learned model: {} features; resident memory added by loading it: {:.1} MB",
-            model.features(),
+            "resident memory added by loading the response set and matcher{} as the bot does: {:.1} MB",
+            if answerer.matcher().has_model() {
+                " with its learned model"
+            } else {
+                ""
+            },
             bytes as f64 / 1e6
         );
     }

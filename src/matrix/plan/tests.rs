@@ -1,0 +1,316 @@
+//! The plan's table test: every rule of [`super::plan`] as a named row.
+
+use std::cell::Cell;
+
+use super::*;
+use crate::matcher::Audience;
+
+const DM: Facts<'static> = Facts {
+    from_me: false,
+    before_start: false,
+    room_encrypted: true,
+    event_encrypted: true,
+    members: 2,
+    addressed: false,
+    kind: Kind::Text,
+    question: "is sexting on whatsapp safe",
+    told_unencrypted: false,
+    tell_unencrypted: true,
+};
+
+fn topic(id: &str) -> Outcome {
+    Outcome::Topic {
+        id: id.into(),
+        also: vec![],
+        audience: Audience::Myself,
+    }
+}
+
+fn pick(id: &str) -> Outcome {
+    Outcome::MenuPick { id: id.into() }
+}
+
+/// One row: the facts, what the matcher would say (if it is asked), what the flood limit
+/// would say (if it is asked), the plan, and the urgency the flood limit must be told.
+struct Case {
+    name: &'static str,
+    facts: Facts<'static>,
+    outcome: Option<Outcome>,
+    flood: Option<Verdict>,
+    expected: Plan,
+    urgent: Option<bool>,
+}
+
+fn case(name: &'static str, facts: Facts<'static>, expected: Plan) -> Case {
+    Case {
+        name,
+        facts,
+        outcome: None,
+        flood: None,
+        expected,
+        urgent: None,
+    }
+}
+
+impl Case {
+    /// The matcher is asked and says `outcome`.
+    fn reads(mut self, outcome: Outcome) -> Self {
+        self.outcome = Some(outcome);
+        self
+    }
+
+    /// The flood limit is asked, told `urgent`, and says `verdict`.
+    fn flood(mut self, urgent: bool, verdict: Verdict) -> Self {
+        self.flood = Some(verdict);
+        self.urgent = Some(urgent);
+        self
+    }
+}
+
+/// One table, a row per rule and edge in the order of the module doc's list, so the whole
+/// decision reads top to bottom in one place (hence longer than a function should be).
+#[test]
+fn every_rule_of_the_plan() {
+    let group = Facts { members: 5, ..DM };
+    let addressed = Facts {
+        addressed: true,
+        ..group
+    };
+    let plain_room = Facts {
+        room_encrypted: false,
+        event_encrypted: false,
+        ..DM
+    };
+    let forget = Facts {
+        question: "forget this chat",
+        ..DM
+    };
+    let image = Facts {
+        kind: Kind::NonText,
+        question: "",
+        ..DM
+    };
+    let utd = Facts {
+        kind: Kind::Undecryptable,
+        question: "",
+        ..DM
+    };
+    use Verdict::*;
+    let cases = [
+        // Rule 1.
+        case(
+            "own message",
+            Facts {
+                from_me: true,
+                ..DM
+            },
+            Plan::Ignore(Ignored::Own),
+        ),
+        case(
+            "from before the start",
+            Facts {
+                before_start: true,
+                ..DM
+            },
+            Plan::Ignore(Ignored::BeforeStart),
+        ),
+        case(
+            "another bot's notice",
+            Facts {
+                kind: Kind::Notice,
+                ..DM
+            },
+            Plan::Ignore(Ignored::Notice),
+        ),
+        case(
+            "an edit",
+            Facts {
+                kind: Kind::Edit,
+                ..DM
+            },
+            Plan::Ignore(Ignored::Edit),
+        ),
+        case(
+            "own message in a plain room gets no notice",
+            Facts {
+                from_me: true,
+                ..plain_room
+            },
+            Plan::Ignore(Ignored::Own),
+        ),
+        // Rule 2.
+        case(
+            "group message without the bot's name",
+            group,
+            Plan::Ignore(Ignored::NotAddressed),
+        ),
+        case(
+            "undecryptable group message without the bot's name",
+            Facts {
+                kind: Kind::Undecryptable,
+                ..group
+            },
+            Plan::Ignore(Ignored::NotAddressed),
+        ),
+        case(
+            "group message naming the bot",
+            addressed,
+            Plan::Answer(topic("encryption")),
+        )
+        .reads(topic("encryption"))
+        .flood(false, Allow),
+        // Rule 3.
+        case("undecryptable", utd, Plan::Undecryptable).flood(false, Allow),
+        case("undecryptable over the limit", utd, Plan::SlowDown).flood(false, Notify),
+        // Rule 4.
+        case("plain room, first time", plain_room, Plan::TellUnencrypted),
+        case(
+            "plain room, told before",
+            Facts {
+                told_unencrypted: true,
+                ..plain_room
+            },
+            Plan::Ignore(Ignored::ToldUnencrypted),
+        ),
+        case(
+            "plain room, notice turned off",
+            Facts {
+                tell_unencrypted: false,
+                ..plain_room
+            },
+            Plan::Ignore(Ignored::ToldUnencrypted),
+        ),
+        case(
+            "plain event in an encrypted room",
+            Facts {
+                event_encrypted: false,
+                ..DM
+            },
+            Plan::TellUnencrypted,
+        ),
+        case(
+            "forget said in a plain room is not acted on",
+            Facts {
+                room_encrypted: false,
+                ..forget
+            },
+            Plan::TellUnencrypted,
+        ),
+        // Rule 5.
+        case("an image", image, Plan::TextOnly).flood(false, Allow),
+        case("forget", forget, Plan::Forget).flood(true, Allow),
+        case("a question", DM, Plan::Answer(topic("encryption")))
+            .reads(topic("encryption"))
+            .flood(false, Allow),
+        case(
+            "a question nothing covers",
+            DM,
+            Plan::Answer(Outcome::OutOfScope),
+        )
+        .reads(Outcome::OutOfScope)
+        .flood(false, Allow),
+        case(
+            "a question that fits two topics",
+            DM,
+            Plan::Answer(Outcome::Ambiguous {
+                options: vec!["consent".into(), "boundaries".into()],
+            }),
+        )
+        .reads(Outcome::Ambiguous {
+            options: vec!["consent".into(), "boundaries".into()],
+        })
+        .flood(false, Allow),
+        // Rule 6.
+        case("first question over the limit", DM, Plan::SlowDown)
+            .reads(topic("encryption"))
+            .flood(false, Notify),
+        case(
+            "later question over the limit",
+            DM,
+            Plan::Ignore(Ignored::OverLimit),
+        )
+        .reads(topic("encryption"))
+        .flood(false, Drop),
+        case(
+            "question over the global budget",
+            DM,
+            Plan::Ignore(Ignored::Busy),
+        )
+        .reads(topic("encryption"))
+        .flood(false, Busy),
+        case(
+            "crisis over the limit is told urgent and answered",
+            DM,
+            Plan::Answer(topic("crisis")),
+        )
+        .reads(topic("crisis"))
+        .flood(true, Allow),
+        case(
+            "a bare menu pick of an urgent topic under flood is urgent",
+            DM,
+            Plan::Answer(pick("crisis")),
+        )
+        .reads(pick("crisis"))
+        .flood(true, Allow),
+        case(
+            "a menu pick of another topic is not urgent",
+            DM,
+            Plan::SlowDown,
+        )
+        .reads(pick("consent"))
+        .flood(false, Notify),
+        case("forget over the limit, once spent", forget, Plan::SlowDown).flood(true, Notify),
+        case(
+            "image over the limit",
+            image,
+            Plan::Ignore(Ignored::OverLimit),
+        )
+        .flood(false, Drop),
+    ];
+    for c in cases {
+        let read = Cell::new(false);
+        let told = Cell::new(None);
+        let got = plan(
+            &c.facts,
+            |_| {
+                read.set(true);
+                c.outcome.clone().expect("the matcher is not asked")
+            },
+            |urgent| {
+                told.set(Some(urgent));
+                c.flood.expect("the flood limit is not asked")
+            },
+        );
+        assert_eq!(got, c.expected, "{}", c.name);
+        assert_eq!(read.get(), c.outcome.is_some(), "{}: matcher asked", c.name);
+        assert_eq!(told.get(), c.urgent, "{}: flood limit told", c.name);
+    }
+}
+
+#[test]
+fn the_key_wait_is_skipped_for_own_old_and_silenced_senders() {
+    let cases = [
+        ((false, false, false), None),
+        ((true, false, false), Some(Ignored::Own)),
+        ((false, true, false), Some(Ignored::BeforeStart)),
+        ((false, false, true), Some(Ignored::OverLimit)),
+    ];
+    for ((from_me, before_start, silenced), expected) in cases {
+        assert_eq!(
+            skip_key_wait(from_me, before_start, silenced),
+            expected,
+            "{from_me} {before_start} {silenced}"
+        );
+    }
+}
+
+#[test]
+fn every_plan_has_a_log_word_and_answers_log_the_outcome_kind_not_the_topic() {
+    assert_eq!(Plan::Answer(topic("crisis")).detail(), Some("topic"));
+    assert_eq!(
+        Plan::Ignore(Ignored::OverLimit).detail(),
+        Some("rate-limited-silent")
+    );
+    assert_eq!(Plan::SlowDown.kind(), "rate-limited");
+    assert_eq!(Plan::TellUnencrypted.kind(), "notice-unencrypted");
+}
