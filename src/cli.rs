@@ -28,6 +28,11 @@ pub enum Command {
         /// devices and display names. For one debugging run only: the default log names nobody.
         #[arg(long)]
         log_identifiers: bool,
+        /// Log in as a new device when the data dir holds no session (with CONFIDANT_PASSWORD
+        /// set). Users see a new device as a changed identity, so without this switch a missing
+        /// session stops the bot: `login` is the usual first start.
+        #[arg(long)]
+        new_identity: bool,
     },
     /// One-time setup: log the bot in, store its session and set up cross-signing. Takes the
     /// password from CONFIDANT_PASSWORD(_FILE), or asks for it on a terminal.

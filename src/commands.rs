@@ -45,7 +45,11 @@ fn load_set(args: &SetArgs) -> anyhow::Result<Answerer> {
 }
 
 /// `confidant run`.
-pub fn run(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
+pub fn run(
+    config_path: &Path,
+    log_identifiers: bool,
+    new_identity: bool,
+) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path, &ProcessEnv);
     let secrets = Secrets::from_env(&ProcessEnv);
     // Both are checked before anything is written, and their problems reported together.
@@ -86,6 +90,7 @@ pub fn run(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode
             config,
             secrets,
             answerer,
+            new_identity,
             shutdown_signal(),
         ))
         .map_err(with_fix)?;

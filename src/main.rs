@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         Command::Run {
             config,
             log_identifiers,
-        } => commands::run(&config, log_identifiers),
+            new_identity,
+        } => commands::run(&config, log_identifiers, new_identity),
         Command::Login {
             config,
             log_identifiers,

@@ -50,14 +50,21 @@ const ROOM_QUEUE: usize = 64;
 /// How long replies in flight may take to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Logs in (or restores), then answers until `shutdown` resolves. Replies in flight finish
-/// before it returns; the session stays valid (no logout), so the next start is the same device.
+/// Restores the session (or, with `new_identity`, logs in as a new device when there is none),
+/// then answers until `shutdown` resolves. Replies in flight finish before it returns; the
+/// session stays valid (no logout), so the next start is the same device.
 pub async fn run(
     config: Config,
     secrets: Secrets,
     answerer: Answerer,
+    new_identity: bool,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    // A data dir that went missing (a failed mount, a typo) must not become a new device that
+    // every user sees as a changed identity: checked before anything is written.
+    if !new_identity && !session::has_session(&config.data_dir) {
+        return Err(StartError::NoSession(config.data_dir.clone()).into());
+    }
     session::prepare_data_dir(&config.data_dir)?;
     let _lock = session::lock_data_dir(&config.data_dir).map_err(StartError::Locked)?;
     let (client, start) = session::open(&config, &secrets, secrets.password.as_ref()).await?;

@@ -33,8 +33,12 @@ pub enum StartError {
     /// The file of rooms still to be forgotten cannot be read.
     #[error("{0}")]
     Pending(PendingError),
-    /// No session or stores yet, and no password for a first login.
-    #[error("no session in {} yet, and no password for a first login", .0.display())]
+    /// No session in the data dir, and no first login asked for.
+    #[error(
+        "no session in {}: the bot has not logged in with this data dir. Nothing was started \
+         or written",
+        .0.display()
+    )]
     NoSession(PathBuf),
     /// The session file cannot be used with this config.
     #[error("{0}")]
@@ -87,8 +91,11 @@ impl StartError {
             StartError::Pending(PendingError::Read { path, .. }) => {
                 format!("make {} readable by the bot's user", path.display())
             }
-            StartError::NoSession(_) => "run `confidant login --config FILE` first (or start \
-                 once with CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE set)"
+            StartError::NoSession(_) => "on the bot's first start, run `confidant login --config \
+                 FILE` (or `run --new-identity` with CONFIDANT_PASSWORD set); if it ran before, \
+                 this is not its data dir: check data_dir (CONFIDANT_DATA_DIR) or restore the dir \
+                 from a backup, since a new login would give the bot a new identity that every \
+                 user sees as changed"
                 .into(),
             StartError::SessionFile(_) => "use the data_dir and homeserver the session was \
                  written for, or another data_dir for another account"

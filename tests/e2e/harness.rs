@@ -356,22 +356,38 @@ impl Bot {
         self.start_with(synapse, &[]);
     }
 
-    /// The same, with more arguments to `run`.
+    /// The same, with more arguments to `run`. The first start asks for the first login
+    /// (`--new-identity`, with the password); every later start runs without the password, as
+    /// the docs promise it needs none.
     pub fn start_with(&mut self, synapse: &Synapse, args: &[&str]) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant"));
         cmd.arg("run").args(args).arg("--config").arg(&self.config);
-        self.start_command(synapse, cmd);
+        let restart = self.data_dir().join("session.json").exists();
+        if !restart {
+            cmd.arg("--new-identity");
+        }
+        self.spawn(synapse, cmd, !restart);
     }
 
-    /// Starts another bot program (the benchmark's echo floor) the same way.
-    pub fn start_command(&mut self, synapse: &Synapse, mut cmd: Command) {
+    /// Starts another bot program (the benchmark's echo floor) the same way, with the password.
+    pub fn start_command(&mut self, synapse: &Synapse, cmd: Command) {
+        self.spawn(synapse, cmd, true);
+    }
+
+    /// Spawns a bot program at `RUST_LOG=trace` (with the password, or without it) and waits
+    /// until it has logged in.
+    fn spawn(&mut self, synapse: &Synapse, mut cmd: Command, password: bool) {
         self.runs += 1;
         let log = std::fs::File::create(self.log_path(self.runs)).expect("log file");
+        if password {
+            cmd.env("CONFIDANT_PASSWORD", PASSWORD);
+        } else {
+            cmd.env_remove("CONFIDANT_PASSWORD");
+        }
         let child = cmd
             .env("CONFIDANT_HOMESERVER", &synapse.url)
             .env("CONFIDANT_USER_ID", self.user_id.as_str())
             .env("CONFIDANT_DATA_DIR", self.data_dir())
-            .env("CONFIDANT_PASSWORD", PASSWORD)
             .env("CONFIDANT_STORE_PASSPHRASE", PASSPHRASE)
             .env("RUST_LOG", "trace")
             .stdout(log.try_clone().expect("log"))

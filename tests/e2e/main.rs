@@ -1340,4 +1340,22 @@ async fn operator_errors_at_start_are_clear_and_change_nothing() {
         "retried first:\n{}",
         output_text(&out)
     );
+
+    // The password left set and the data dir gone (a failed mount, a typo): no first login,
+    // which would make a new device that every user sees as a changed identity.
+    let missing = bot.data_dir().with_file_name("not-the-data-dir");
+    let out = bot.command(
+        synapse,
+        &["run"],
+        &[("CONFIDANT_DATA_DIR", missing.to_str().expect("utf-8 path"))],
+    );
+    assert!(!out.status.success());
+    for needle in ["no session in", "new identity", "Nothing was started"] {
+        assert!(
+            output_text(&out).contains(needle),
+            "{needle}:\n{}",
+            output_text(&out)
+        );
+    }
+    assert!(!missing.exists(), "nothing written");
 }

@@ -65,6 +65,11 @@ pub enum Start {
     LoggedInAgain,
 }
 
+/// Whether the data dir holds a session file: the bot has logged in with it before.
+pub fn has_session(data_dir: &Path) -> bool {
+    data_dir.join(SESSION_FILE).is_file()
+}
+
 /// Creates the data dir (0700) if needed and warns when it or its files are looser.
 pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     // Everything this process creates from here on (sqlite files, their WAL and SHM files, the
