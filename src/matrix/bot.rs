@@ -33,6 +33,7 @@ use super::{
     health::{self, Health},
     join,
     outbox::{backoff, error_kind},
+    parse,
     room_keys::RoomKeys,
     session,
     shared::Shared,
@@ -293,6 +294,9 @@ fn dispatch(
             debug!(events = update.timeline.events.len(), "limited timeline");
         }
         for event in update.timeline.events {
+            if let Some(taken_back) = parse::redacted_by(&event) {
+                shared.note_redacted(taken_back);
+            }
             let tx = workers.entry(room_id.clone()).or_insert_with(|| {
                 let (tx, rx) = mpsc::channel(ROOM_QUEUE);
                 tasks.spawn(room_worker(

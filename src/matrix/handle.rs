@@ -88,6 +88,7 @@ async fn on_event(
     let facts = Facts {
         from_me: parsed.sender == shared.me,
         before_start: parsed.sent_at < shared.started_at,
+        redacted: shared.is_redacted(&parsed.event_id),
         room_encrypted: room
             .latest_encryption_state()
             .await

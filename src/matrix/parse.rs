@@ -12,6 +12,7 @@ use matrix_sdk::{
             room::{
                 encrypted::OriginalSyncRoomEncryptedEvent,
                 message::{MessageType, OriginalSyncRoomMessageEvent, Relation, ReplyMetadata},
+                redaction::SyncRoomRedactionEvent,
             },
         },
     },
@@ -74,6 +75,21 @@ impl Parsed {
     }
 }
 
+/// The event a redaction takes back, if `event` is a redaction. Redactions travel unencrypted,
+/// so the sync loop reads them as they arrive, even while the message they take back waits.
+pub fn redacted_by(event: &TimelineEvent) -> Option<OwnedEventId> {
+    let raw = event.raw();
+    if raw.get_field::<String>("type").ok().flatten().as_deref() != Some("m.room.redaction") {
+        return None;
+    }
+    match raw.deserialize().ok()? {
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomRedaction(
+            SyncRoomRedactionEvent::Original(r),
+        )) => r.redacts.or(r.content.redacts),
+        _ => None,
+    }
+}
+
 /// Reads a decrypted or plain timeline event; events the bot never answers (other state,
 /// reactions, redactions…) give `None`.
 pub fn parse(event: &TimelineEvent, me: &UserId) -> Option<Event> {
@@ -132,5 +148,45 @@ fn parse_message(m: OriginalSyncRoomMessageEvent, me: &UserId) -> Parsed {
         kind,
         body,
         mentions_me,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use matrix_sdk::ruma::{owned_event_id, serde::Raw};
+
+    use super::*;
+
+    fn event(json: serde_json::Value) -> TimelineEvent {
+        TimelineEvent::from_plaintext(Raw::new(&json).unwrap().cast_unchecked())
+    }
+
+    #[test]
+    fn a_redaction_names_what_it_takes_back_in_either_room_version() {
+        let base = serde_json::json!({
+            "type": "m.room.redaction",
+            "event_id": "$redaction:example.org",
+            "sender": "@someone:example.org",
+            "origin_server_ts": 1,
+        });
+        let mut v11 = base.clone();
+        v11["content"] = serde_json::json!({ "redacts": "$question:example.org" });
+        let mut older = base;
+        older["content"] = serde_json::json!({});
+        older["redacts"] = "$question:example.org".into();
+        for json in [v11, older] {
+            assert_eq!(
+                redacted_by(&event(json)),
+                Some(owned_event_id!("$question:example.org"))
+            );
+        }
+        let message = serde_json::json!({
+            "type": "m.room.message",
+            "event_id": "$m:example.org",
+            "sender": "@someone:example.org",
+            "origin_server_ts": 1,
+            "content": { "msgtype": "m.text", "body": "hello" },
+        });
+        assert_eq!(redacted_by(&event(message)), None);
     }
 }

@@ -3,12 +3,14 @@
 //! handlers, so the sync loop, the handling and the joins all use it without a cycle.
 
 use std::{
-    collections::HashSet,
+    collections::{HashSet, VecDeque},
     sync::{Mutex, MutexGuard},
     time::Instant,
 };
 
-use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::ruma::{
+    EventId, MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId,
+};
 
 use super::{
     forget::Forgetter,
@@ -32,6 +34,8 @@ pub struct Shared {
     limiter: Mutex<Limiter<OwnedUserId>>,
     /// Joins per inviter in the last hour.
     joins: Mutex<JoinCap>,
+    /// Messages their senders redacted lately, so one still waiting for its answer gets none.
+    redacted: Mutex<Recent>,
     /// Forgets rooms on request, and erases a room's keys when the bot leaves it.
     pub forgetter: Forgetter,
 }
@@ -49,8 +53,24 @@ impl Shared {
             told_unencrypted: Mutex::new(HashSet::new()),
             limiter,
             joins,
+            redacted: Mutex::new(Recent::default()),
             forgetter,
         }
+    }
+
+    /// Records that `event` was redacted by its sender (seen in a sync).
+    pub fn note_redacted(&self, event: OwnedEventId) {
+        if let Ok(mut recent) = self.redacted.lock() {
+            recent.add(event);
+        }
+    }
+
+    /// Whether `event` was redacted. A poisoned record says no: the question is answered.
+    pub fn is_redacted(&self, event: &EventId) -> bool {
+        self.redacted
+            .lock()
+            .map(|recent| recent.contains(event))
+            .unwrap_or(false)
     }
 
     /// The bot's short system messages.
@@ -90,5 +110,48 @@ impl Shared {
             Ok(mut cap) => cap.admit(allowed, inviter, Instant::now()),
             Err(_) => Err(Refusal::TooManyJoins),
         }
+    }
+}
+
+/// The last [`Recent::CAP`] redacted event ids, in memory only: enough for every message still
+/// waiting for an answer (a room's queue holds 64), never a growing record.
+#[derive(Debug, Default)]
+struct Recent {
+    ids: VecDeque<OwnedEventId>,
+}
+
+impl Recent {
+    const CAP: usize = 1024;
+
+    fn add(&mut self, id: OwnedEventId) {
+        if self.ids.len() == Self::CAP {
+            self.ids.pop_front();
+        }
+        self.ids.push_back(id);
+    }
+
+    fn contains(&self, id: &EventId) -> bool {
+        self.ids.iter().any(|i| i == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use matrix_sdk::ruma::owned_event_id;
+
+    use super::*;
+
+    #[test]
+    fn redactions_are_remembered_up_to_the_cap_oldest_first_out() {
+        let mut recent = Recent::default();
+        let first = owned_event_id!("$first:example.org");
+        recent.add(first.clone());
+        assert!(recent.contains(&first));
+        for n in 0..Recent::CAP {
+            recent.add(EventId::parse(format!("$e{n}:example.org")).unwrap());
+        }
+        assert!(!recent.contains(&first), "the oldest went");
+        assert!(recent.contains(&EventId::parse("$e1023:example.org").unwrap()));
+        assert_eq!(recent.ids.len(), Recent::CAP);
     }
 }

@@ -278,7 +278,7 @@ async fn group_room_is_answered_only_when_addressed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn media_notices_edits_and_undecryptable_messages_get_the_right_reply() {
+async fn media_notices_edits_undecryptable_and_redacted_messages_get_the_right_reply() {
     use matrix_sdk::ruma::{
         OwnedMxcUri, TransactionId,
         api::client::message::send_message_event::v3 as send_event,
@@ -370,8 +370,24 @@ async fn media_notices_edits_and_undecryptable_messages_get_the_right_reply() {
         raw,
     );
     user.client.send(request).await.expect("raw event sent");
-    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
-    assert_eq!(replies, vec![set.messages.undecryptable.clone()]);
+    // While the bot waits for that message's key, a question is asked and taken back
+    // (redacted): the bot reads redactions as they arrive and does not answer it.
+    let taken_back = user.say(&room, "is it legal to sext where i live?").await;
+    room.redact(&taken_back, None, None)
+        .await
+        .expect("redacted");
+    let replies = user
+        // The key wait is 10 s; a wrong answer to the question would follow within a second.
+        .replies_from(&room, &bot.user_id, Duration::from_secs(30), |got| {
+            got.len() >= 2
+        })
+        .await;
+    let bodies: Vec<&str> = replies.iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        vec![set.messages.undecryptable.as_str()],
+        "only the undecryptable note; the taken-back question gets no answer"
+    );
     bot.stop();
 }
 

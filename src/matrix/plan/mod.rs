@@ -7,8 +7,9 @@
 //! takes a token. A message the bot ignores is never read and costs its sender nothing.
 //!
 //! The rules, in order:
-//! 1. Its own messages, messages from before this start, other bots' notices and edits are
-//!    ignored (an edit's original was answered already).
+//! 1. Its own messages, messages from before this start, messages their sender has already
+//!    taken back (redacted), other bots' notices and edits are ignored (an edit's original was
+//!    answered already).
 //! 2. In a group room (more than two members) only a message that addresses the bot counts.
 //! 3. A message that could not be decrypted gets the "could not read that" reply.
 //! 4. In a room or from an event without encryption, the room is told once that the bot only
@@ -47,6 +48,9 @@ pub struct Facts<'a> {
     pub from_me: bool,
     /// Sent before this run of the bot started: already answered, or not meant for it.
     pub before_start: bool,
+    /// Its sender redacted it before the bot answered: an answer would put back in the room
+    /// what the question was about.
+    pub redacted: bool,
     /// The room has encryption turned on.
     pub room_encrypted: bool,
     /// This event arrived encrypted.
@@ -97,6 +101,8 @@ pub enum Ignored {
     Own,
     /// Sent before this start.
     BeforeStart,
+    /// Taken back by its sender.
+    Redacted,
     /// Another bot's notice.
     Notice,
     /// An edit of an earlier message.
@@ -144,6 +150,7 @@ impl Ignored {
             Ignored::NotAMessage => "not-a-message",
             Ignored::Own => "own",
             Ignored::BeforeStart => "before-start",
+            Ignored::Redacted => "redacted",
             Ignored::Notice => "notice",
             Ignored::Edit => "edit",
             Ignored::NotAddressed => "not-addressed",
@@ -203,6 +210,8 @@ fn not_for_the_bot(facts: &Facts<'_>) -> Option<Ignored> {
         Some(Ignored::Own)
     } else if facts.before_start {
         Some(Ignored::BeforeStart)
+    } else if facts.redacted {
+        Some(Ignored::Redacted)
     } else if facts.kind == Kind::Notice {
         Some(Ignored::Notice)
     } else if facts.kind == Kind::Edit {

@@ -8,6 +8,7 @@ use crate::matcher::Audience;
 const DM: Facts<'static> = Facts {
     from_me: false,
     before_start: false,
+    redacted: false,
     room_encrypted: true,
     event_encrypted: true,
     members: 2,
@@ -113,6 +114,23 @@ fn every_rule_of_the_plan() {
                 ..DM
             },
             Plan::Ignore(Ignored::BeforeStart),
+        ),
+        case(
+            "taken back by its sender before the answer",
+            Facts {
+                redacted: true,
+                ..DM
+            },
+            Plan::Ignore(Ignored::Redacted),
+        ),
+        case(
+            "an urgent question taken back is not answered either",
+            Facts {
+                redacted: true,
+                question: "i want to die",
+                ..DM
+            },
+            Plan::Ignore(Ignored::Redacted),
         ),
         case(
             "another bot's notice",
