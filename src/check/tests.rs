@@ -1,5 +1,6 @@
 //! Tests of `confidant check`: Markdown, reading grade, first screen as sent, padded size.
 
+use super::grade::syllables_in;
 use super::*;
 
 #[test]
