@@ -1,4 +1,5 @@
 use super::*;
+use crate::topics;
 
 /// A minimal valid set: every required topic, generated.
 fn valid_files() -> Files {
