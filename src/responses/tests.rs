@@ -1,4 +1,5 @@
 use super::*;
+use crate::topics;
 
 /// A minimal valid set: every required topic, generated.
 fn valid_files() -> Files {
@@ -71,6 +72,7 @@ fn valid_set_loads_sorted_by_number() {
     assert_eq!(set.get("legal").unwrap().number, 18);
 }
 
+// One table: every row breaks one rule alone on a fresh valid set and is checked alike.
 #[test]
 fn broken_sets_name_file_and_field() {
     type Breaker = fn(&mut Files);
@@ -325,6 +327,7 @@ fn repo_set_loads() {
     }
 }
 
+// One table, as above: every row breaks one parts or adult-only rule and is checked alike.
 #[test]
 fn parts_and_adult_only_rules_name_file_and_field() {
     type Breaker = fn(&mut Files);

@@ -1,0 +1,99 @@
+//! `confidant check`: every problem of a response set at once, with file and field.
+//!
+//! Loading already checks the shape (ids, numbers, keywords, sources, lengths). This adds what
+//! needs the matcher and a Markdown renderer: the cue file parses, every example question lands
+//! on its own topic (with that example left out, so a topic cannot pass by memorising its own
+//! lines), and every answer renders without stray Markdown.
+
+use std::path::Path;
+
+mod first_screen;
+mod grade;
+mod markdown;
+mod padded;
+mod stale;
+
+pub use first_screen::{MAX_GRADE, SentMeasure, as_sent};
+pub use grade::reading_grade;
+pub use stale::stale_model;
+
+use crate::{
+    answerer::build_matcher,
+    responses::{self, Issue, MATCHER_FILE, MESSAGES_FILE, ResponseError, ResponseSet},
+};
+use first_screen::as_sent_problems;
+use markdown::markdown_problem;
+use padded::padding_problems;
+
+/// Checks the set in `dir` (with an optional overlay); an empty list means it is clean.
+pub fn check_dir(dir: &Path, overlay: Option<&Path>) -> Result<Vec<Issue>, ResponseError> {
+    match responses::load(dir, overlay) {
+        Ok(set) => Ok(check_set(&set)),
+        Err(ResponseError::Invalid(issues)) => Ok(issues),
+        Err(e) => Err(e),
+    }
+}
+
+/// The checks that need a loaded set.
+pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    for topic in set.topics() {
+        for (field, _, text) in topic.texts() {
+            if let Some(why) = markdown_problem(text) {
+                issues.push(Issue {
+                    file: file_of(&topic.id),
+                    field,
+                    why,
+                });
+            }
+        }
+    }
+    if !set.messages.whole_answer.contains("{number}") {
+        issues.push(Issue {
+            file: MESSAGES_FILE.into(),
+            field: "whole_answer".into(),
+            why: "must contain {number}, the topic's number".into(),
+        });
+    }
+    issues.extend(as_sent_problems(&as_sent(set)));
+    issues.extend(padding_problems(set));
+    let matcher = match build_matcher(set) {
+        Ok(m) => m,
+        Err(e) => {
+            issues.push(Issue {
+                file: MATCHER_FILE.into(),
+                field: String::new(),
+                why: e.to_string(),
+            });
+            return issues;
+        }
+    };
+    for topic in set.topics() {
+        for (i, example) in topic.examples.iter().enumerate() {
+            let outcome = matcher.classify_without_example(&topic.id, i);
+            if outcome.topic() != Some(topic.id.as_str()) {
+                let landed = match outcome.topic() {
+                    Some(other) => format!("lands on {other}"),
+                    None => format!("gets {outcome:?}"),
+                };
+                issues.push(Issue {
+                    file: file_of(&topic.id),
+                    field: format!("examples[{i}]"),
+                    why: format!("{example:?} {landed}, not on this topic"),
+                });
+            }
+        }
+    }
+    issues
+}
+
+/// The file a topic lives in, relative to the set's folder.
+fn file_of(id: &str) -> String {
+    format!("{id}.toml")
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod seed_tests;

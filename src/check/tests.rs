@@ -1,0 +1,153 @@
+//! Tests of `confidant check`: Markdown, reading grade, first screen as sent, padded size.
+
+use super::grade::syllables_in;
+use super::*;
+
+#[test]
+fn markdown_problems() {
+    let cases = [
+        (
+            "clean",
+            "Hello **there**.\n\n- one\n- [link](https://x.org)",
+            None,
+        ),
+        ("unclosed bold", "Hello **there.", Some("\"**\"")),
+        ("raw html", "Hello <b>there</b>", Some("raw HTML")),
+        (
+            "broken link",
+            "See [this] (https://x.org) and ](",
+            Some("\"](\""),
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let got = markdown_problem(text);
+        match expected {
+            None => assert_eq!(got, None, "{name}"),
+            Some(part) => assert!(
+                got.as_deref().is_some_and(|g| g.contains(part)),
+                "{name}: {got:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn repo_set_is_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let issues = check_dir(&dir, None).unwrap();
+    let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+    assert!(
+        issues.is_empty(),
+        "{} problems:\n{}",
+        issues.len(),
+        text.join("\n")
+    );
+}
+
+#[test]
+fn reading_grade_follows_the_formula() {
+    // 3 sentences, 9 words, 9 syllables: 0.39 × 3 + 11.8 × 1 − 15.59.
+    let plain = "Stay calm. Do not pay them.\n\nAsk for help.";
+    let expected = 0.39 * 3.0 + 11.8 * 1.0 - 15.59;
+    assert!(
+        (reading_grade(plain) - expected).abs() < 0.01,
+        "{}",
+        reading_grade(plain)
+    );
+    // Markdown, link targets and addresses are not read.
+    let marked = "**Stay calm.** Do not pay [them](https://example.org/a-very-long-address).\n\n- Ask for help (https://x.org).";
+    assert!(
+        (reading_grade(marked) - expected).abs() < 0.01,
+        "{}",
+        reading_grade(marked)
+    );
+    let hard = "Unauthorised dissemination constitutes a criminal offence in numerous jurisdictions internationally.";
+    assert!(reading_grade(hard) > MAX_GRADE, "{}", reading_grade(hard));
+    assert_eq!(reading_grade(""), 0.0);
+}
+
+#[test]
+fn syllables_by_vowel_groups() {
+    for (word, n) in [
+        ("the", 1),
+        ("stay", 1),
+        ("helpline", 2),
+        ("report", 2),
+        ("someone", 2),
+        ("reading", 2),
+        ("1800", 1),
+    ] {
+        assert_eq!(syllables_in(word), n, "{word}");
+    }
+}
+
+#[test]
+fn the_first_screen_is_measured_as_sent_for_every_topic_and_part() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let mut set = responses::load(&dir, None).unwrap();
+    let measures = as_sent(&set);
+    let parts: usize = set.topics().iter().map(|t| t.parts.all().count()).sum();
+    assert_eq!(measures.len(), set.topics().len() + parts);
+    assert!(as_sent_problems(&measures).is_empty());
+    // The help menu is added by code: its first screen is longer than its answer field.
+    let help = measures.iter().find(|m| m.topic == "help").unwrap();
+    assert!(help.first_screen > set.get("help").unwrap().answer.len() + 500);
+    // A part's first screen carries the "whole answer" line.
+    let helper = measures
+        .iter()
+        .find(|m| m.topic == "crisis" && m.field == "parts.helper")
+        .unwrap();
+    let part = set.get("crisis").unwrap().parts.helper.clone().unwrap();
+    assert!(helper.first_screen > part.trim().chars().count());
+    assert!(helper.with_local_help > helper.first_screen);
+    assert!(helper.chars > helper.with_local_help);
+
+    // Each menu line is short, but enough of them go over the first screen.
+    set.messages.menu_label = "Topics, which are all written with care. ".repeat(30);
+    let issues = as_sent_problems(&as_sent(&set));
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(
+        (issues[0].file.as_str(), issues[0].field.as_str()),
+        ("help.toml", "answer")
+    );
+    assert!(issues[0].why.contains("first screen"), "{}", issues[0].why);
+
+    let hard = "Unauthorised dissemination constitutes a criminal offence in numerous jurisdictions internationally.";
+    let mut set = responses::load(&dir, None).unwrap();
+    set.messages.whole_answer = format!("{} Reply {{number}}.", [hard; 8].join(" "));
+    let issues = as_sent_problems(&as_sent(&set));
+    // Every part carries the line, so every part reads too hard; no answer does.
+    let graded = issues.iter().filter(|i| i.why.contains("grade")).count();
+    assert_eq!(graded, parts, "{issues:?}");
+    assert!(
+        issues.iter().all(|i| i.field.starts_with("parts.")),
+        "{issues:?}"
+    );
+}
+
+#[test]
+fn the_whole_answer_line_must_name_the_number() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let mut set = responses::load(&dir, None).unwrap();
+    set.messages.whole_answer = "Reply with the number for more.".into();
+    let issues = check_set(&set);
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.file == MESSAGES_FILE && i.field == "whole_answer"),
+        "{issues:?}"
+    );
+}
+
+#[test]
+fn a_text_too_long_for_the_padded_size_is_reported() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let mut set = responses::load(&dir, None).unwrap();
+    assert!(padding_problems(&set).is_empty());
+    set.messages.forget_done = "All gone. ".repeat(2_000);
+    let issues = padding_problems(&set);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].file, MESSAGES_FILE);
+    assert_eq!(issues[0].field, "forget_done");
+    assert!(issues[0].why.contains("padded size"), "{}", issues[0].why);
+}
