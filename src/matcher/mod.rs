@@ -229,6 +229,17 @@ struct UrgentCues {
     denied: Vec<usize>,
 }
 
+/// One topic's evidence: its cue score, its neighbour score and the total they make.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    topic: usize,
+    cues: f32,
+    neighbours: f32,
+    /// `cues + neighbour_weight * neighbours`, times `long_message_factor` for a topic that is
+    /// short-only in a long message.
+    total: f32,
+}
+
 /// Everything the decision looked at; `classify` keeps the outcome, `explain` shows it all.
 #[derive(Debug, Default)]
 struct Analysis {
@@ -439,180 +450,19 @@ impl Matcher {
         }
         let (toks, focus) = self.read(text, &mut explain);
         let hits = self.cue_hits(&toks, &focus);
-        let (cue_weights, urgent) = self.weigh_cues(&hits, &toks, &mut explain);
+        let (cue_weights, mut urgent) = self.weigh_cues(&hits, &toks, &mut explain);
         let cue_score = self.cue_scores(cue_weights, &mut explain);
-        let UrgentCues {
-            mut fired,
-            touched,
-            denied,
-        } = urgent;
-        // Urgent topics whose urgent cues the message denies or takes back, that the model is not
-        // sure enough of to overrule the denial.
-        let mut suppressed: Vec<usize> = Vec::new();
+        let per_topic = self.neighbours(&toks, &focus, exclude, &mut explain);
+        let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
+        let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
+        let suppressed = self.urgency(prediction.as_ref(), &mut urgent, &mut explain);
+        let UrgentCues { fired, touched, .. } = urgent;
         let sc = &self.data.scoring;
-        let n = self.topics.len();
-
-        // Nearest examples.
-        let query = index::features(&toks, &self.data.stopwords, &focus, sc.focus_boost);
-        let sims = self.index.similarities(&query, exclude);
-        let mut per_topic: HashMap<usize, [f32; 3]> = HashMap::new();
-        for (&doc, &s) in &sims {
-            let t = self.index.docs[doc as usize].topic;
-            let top = per_topic.entry(t).or_insert([0.0; 3]);
-            if s > top[2] {
-                top[2] = s;
-                top.sort_by(|a, b| b.total_cmp(a));
-            }
-        }
-        if let Some(a) = explain.as_deref_mut() {
-            let mut ns: Vec<(u32, f32)> = sims.iter().map(|(d, s)| (*d, *s)).collect();
-            ns.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            a.neighbours = ns
-                .into_iter()
-                .take(5)
-                .map(|(d, s)| {
-                    let r = self.index.docs[d as usize];
-                    NeighbourScore {
-                        topic: self.topics[r.topic].id.clone(),
-                        example: r.example,
-                        similarity: s,
-                    }
-                })
-                .collect();
-        }
-
-        let mut scored: Vec<(usize, f32, f32)> = Vec::new(); // (topic, cue, neighbour)
-        let mut seen: HashSet<usize> = HashSet::new();
-        for (&t, &c) in &cue_score {
-            seen.insert(t);
-            let knn = per_topic.get(&t).map(neighbour_score).unwrap_or(0.0);
-            scored.push((t, c, knn));
-        }
-        for (&t, top) in &per_topic {
-            if seen.insert(t) {
-                scored.push((t, 0.0, neighbour_score(top)));
-            }
-        }
-        // Greetings, thanks and menu requests are what short messages are; inside a longer
-        // message a "hi" or "thanks" is politeness around the real question.
-        let content_words = toks
-            .iter()
-            .filter(|t| !self.data.stopwords.contains(&t.term))
-            .count();
-        let long = content_words > sc.short_words;
-        let total = |s: &(usize, f32, f32)| {
-            let t = s.1 + sc.neighbour_weight * s.2;
-            if long && self.data.short_only.contains(&self.topics[s.0].id) {
-                t * sc.long_message_factor
-            } else {
-                t
-            }
-        };
-        scored.sort_by(|a, b| total(b).total_cmp(&total(a)).then(a.0.cmp(&b.0)));
-        debug_assert!(scored.iter().all(|s| s.0 < n));
-        if let Some(a) = explain.as_deref_mut() {
-            a.scores = scored
-                .iter()
-                .take(6)
-                .map(|s| TopicScore {
-                    topic: self.topics[s.0].id.clone(),
-                    cues: s.1,
-                    neighbours: s.2,
-                    total: total(s),
-                })
-                .collect();
-        }
-
-        let rank_of = |t: usize| self.topics[t].urgency.unwrap_or(usize::MAX);
-        // The learned model (left out for the leave-one-out check: it was trained on the very
-        // examples that check holds out).
-        let prediction = match (&self.model, exclude) {
-            (Some(model), None) => Some(model.predict(text)),
-            _ => None,
-        };
-        let mut audience = prediction
-            .as_ref()
-            .map(|p| p.audience(sc.model_audience_probability))
-            .unwrap_or_default();
-        // "My friend says she wants to end it all": the words are the friend's, and the model
-        // reads them as the writer's; a helper frame lowers the bar for the helper audience.
-        if let Some(p) = &prediction
-            && audience == Audience::Myself
-            && p.audiences[Audience::Helper as usize] >= sc.model_helper_frame_probability
-            && !self.data.rules.helper.find_all(&toks).is_empty()
-        {
-            note(&mut explain, || {
-                format!(
-                    "helper frame: helper at {:.2}, over {:.2}",
-                    p.audiences[Audience::Helper as usize],
-                    sc.model_helper_frame_probability
-                )
-            });
-            audience = Audience::Helper;
-        }
-        if let Some(pred) = &prediction {
-            self.note_model(pred, text, explain.as_deref_mut());
-            // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
-            // urgency order picks among them ("angry when I don't send" is a pressure cue, but
-            // "he'll post them if I leave" in the same message makes it sextortion).
-            // Only the model's two best topics: a third-placed urgent topic at the threshold is
-            // a model unsure between other readings, and escalating it answered adults asking
-            // about the law with the text written for under-18s.
-            let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
-            // The most urgent rank among crisis, sextortion and minors (the first three of
-            // URGENCY) that a cue or rule fired.
-            let cue_rank = fired
-                .iter()
-                .filter_map(|&t| self.topics[t].urgency)
-                .filter(|&r| r < topics::MOST_URGENT)
-                .min();
-            // A topic whose urgent cue the message denies ("not suicidal") needs the model to
-            // be nearly sure: the words the denial names are what the model reads most.
-            for (c, &t) in self.model_topic.iter().enumerate() {
-                if self.topics[t].urgency.is_none() || fired.contains(&t) {
-                    continue;
-                }
-                let id = &self.topics[t].id;
-                let mut threshold = sc
-                    .model_urgent_by_topic
-                    .get(id)
-                    .copied()
-                    .unwrap_or(sc.model_urgent_probability);
-                let is_denied = denied.contains(&t);
-                if is_denied {
-                    threshold = threshold.max(sc.model_denied_urgent_probability);
-                }
-                if cue_rank.is_some_and(|r| self.topics[t].urgency.is_some_and(|u| u < r)) {
-                    threshold = threshold.max(sc.model_over_urgent_cue_probability);
-                }
-                if is_denied && pred.topics[c] < threshold {
-                    // Nor may the same words win it the combined score below.
-                    note(&mut explain, || {
-                        format!(
-                            "model: {id} at {:.2}, under {threshold:.2} for a denied cue: not counted",
-                            pred.topics[c]
-                        )
-                    });
-                    suppressed.push(t);
-                    continue;
-                }
-                if pred.topics[c] >= threshold && top_two.contains(&c) {
-                    note(&mut explain, || {
-                        format!(
-                            "model: {id} at {:.2}, over its urgent threshold {threshold:.2}: urgent",
-                            pred.topics[c]
-                        )
-                    });
-                    fired.push(t);
-                }
-            }
-        }
-        fired.sort_by_key(|&t| (rank_of(t), t));
-        fired.dedup();
+        let rank_of = |t: usize| self.urgency_rank(t);
 
         // The "also" list: other urgent topics first, then other well-scored topics with cue
         // evidence of their own (neighbour similarity alone is too loose to offer as a topic).
-        let top_total = scored.first().map(total).unwrap_or(0.0);
+        let top_total = scored.first().map(|s| s.total).unwrap_or(0.0);
         let also_for = |winner: usize| -> Vec<String> {
             let mut out: Vec<usize> = Vec::new();
             let mut urgent_touched: Vec<usize> = fired.iter().chain(&touched).copied().collect();
@@ -623,13 +473,13 @@ impl Matcher {
                 }
             }
             for s in &scored {
-                if s.0 != winner
-                    && Some(s.0) != self.out_of_scope
-                    && s.1 > 0.0
-                    && total(s) >= sc.also_ratio * top_total
-                    && !out.contains(&s.0)
+                if s.topic != winner
+                    && Some(s.topic) != self.out_of_scope
+                    && s.cues > 0.0
+                    && s.total >= sc.also_ratio * top_total
+                    && !out.contains(&s.topic)
                 {
-                    out.push(s.0);
+                    out.push(s.topic);
                 }
             }
             out.truncate(MAX_ALSO);
@@ -715,7 +565,7 @@ impl Matcher {
                     pred.topics[c] = 0.0;
                 }
             }
-            return self.decide_with_model(&pred, &scored, &total, &answer, audience, explain);
+            return self.decide_with_model(&pred, &scored, &answer, audience, explain);
         }
 
         let Some(best) = scored.first().copied() else {
@@ -724,8 +574,8 @@ impl Matcher {
             });
             return Outcome::OutOfScope;
         };
-        let best_total = total(&best);
-        if Some(best.0) == self.out_of_scope {
+        let best_total = best.total;
+        if Some(best.topic) == self.out_of_scope {
             note(&mut explain, || {
                 "the out-of-scope examples and cues fit best".to_owned()
             });
@@ -741,7 +591,7 @@ impl Matcher {
             return Outcome::OutOfScope;
         }
         let has_domain = toks.iter().any(|t| self.data.domain.contains(&t.term));
-        if !has_domain && best.1 == 0.0 && best_total < sc.no_domain_min_score {
+        if !has_domain && best.cues == 0.0 && best_total < sc.no_domain_min_score {
             note(&mut explain, || {
                 format!(
                     "no domain word, no cue, and best score {best_total:.2} under no_domain_min_score {:.2}: out of scope",
@@ -754,18 +604,18 @@ impl Matcher {
             .iter()
             .skip(1)
             .filter(|s| {
-                Some(s.0) != self.out_of_scope && total(s) >= sc.ambiguity_ratio * best_total
+                Some(s.topic) != self.out_of_scope && s.total >= sc.ambiguity_ratio * best_total
             })
             .take(2)
-            .map(|s| s.0)
+            .map(|s| s.topic)
             .collect();
         // Never "did you mean" to someone who may be in danger: an urgent candidate with cue
         // evidence of its own is answered (the others are offered after it).
         let urgent_candidate = scored
             .iter()
-            .filter(|s| s.0 == best.0 || close.contains(&s.0))
-            .filter(|s| self.topics[s.0].urgency.is_some() && s.1 > 0.0)
-            .map(|s| s.0)
+            .filter(|s| s.topic == best.topic || close.contains(&s.topic))
+            .filter(|s| self.topics[s.topic].urgency.is_some() && s.cues > 0.0)
+            .map(|s| s.topic)
             .min_by_key(|&t| (rank_of(t), t));
         if let (false, Some(urgent)) = (close.is_empty(), urgent_candidate) {
             note(&mut explain, || {
@@ -783,13 +633,13 @@ impl Matcher {
                     sc.ambiguity_ratio
                 )
             });
-            let options: Vec<usize> = std::iter::once(best.0).chain(close).collect();
+            let options: Vec<usize> = std::iter::once(best.topic).chain(close).collect();
             return self.ask_which(&options, audience, &answer, explain);
         }
         note(&mut explain, || {
-            format!("best score: {}", self.topics[best.0].id)
+            format!("best score: {}", self.topics[best.topic].id)
         });
-        answer(best.0, &mut explain)
+        answer(best.topic, &mut explain)
     }
 
     /// Reading, first part: a message over [`MAX_INPUT_BYTES`] is [`Outcome::TooLong`], and one
@@ -1046,6 +896,226 @@ impl Matcher {
         cue_weights.retain(|_, ws| !ws.is_empty());
     }
 
+    /// Neighbours: how similar the message is to the topics' examples (all but `exclude`), as
+    /// each topic's three best similarities, best first.
+    fn neighbours(
+        &self,
+        toks: &[Token],
+        focus: &[bool],
+        exclude: Option<usize>,
+        explain: &mut Option<&mut Analysis>,
+    ) -> HashMap<usize, [f32; 3]> {
+        let sc = &self.data.scoring;
+        let query = index::features(toks, &self.data.stopwords, focus, sc.focus_boost);
+        let sims = self.index.similarities(&query, exclude);
+        let mut per_topic: HashMap<usize, [f32; 3]> = HashMap::new();
+        for (&doc, &s) in &sims {
+            let t = self.index.docs[doc as usize].topic;
+            let top = per_topic.entry(t).or_insert([0.0; 3]);
+            if s > top[2] {
+                top[2] = s;
+                top.sort_by(|a, b| b.total_cmp(a));
+            }
+        }
+        if let Some(a) = explain.as_deref_mut() {
+            let mut ns: Vec<(u32, f32)> = sims.iter().map(|(d, s)| (*d, *s)).collect();
+            ns.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            a.neighbours = ns
+                .into_iter()
+                .take(5)
+                .map(|(d, s)| {
+                    let r = self.index.docs[d as usize];
+                    NeighbourScore {
+                        topic: self.topics[r.topic].id.clone(),
+                        example: r.example,
+                        similarity: s,
+                    }
+                })
+                .collect();
+        }
+        per_topic
+    }
+
+    /// Scores: every topic with a cue score or a neighbour, with its cue score, its neighbour
+    /// score ([`neighbour_score`]) and their total, best total first.
+    fn score(
+        &self,
+        cue_score: &HashMap<usize, f32>,
+        per_topic: &HashMap<usize, [f32; 3]>,
+        toks: &[Token],
+        explain: &mut Option<&mut Analysis>,
+    ) -> Vec<Scored> {
+        let sc = &self.data.scoring;
+        let n = self.topics.len();
+        // Greetings, thanks and menu requests are what short messages are; inside a longer
+        // message a "hi" or "thanks" is politeness around the real question.
+        let content_words = toks
+            .iter()
+            .filter(|t| !self.data.stopwords.contains(&t.term))
+            .count();
+        let long = content_words > sc.short_words;
+        let scored_topic = |topic: usize, cues: f32, neighbours: f32| {
+            let t = cues + sc.neighbour_weight * neighbours;
+            let total = if long && self.data.short_only.contains(&self.topics[topic].id) {
+                t * sc.long_message_factor
+            } else {
+                t
+            };
+            Scored {
+                topic,
+                cues,
+                neighbours,
+                total,
+            }
+        };
+        let mut scored: Vec<Scored> = Vec::new();
+        let mut seen: HashSet<usize> = HashSet::new();
+        for (&t, &c) in cue_score {
+            seen.insert(t);
+            let knn = per_topic.get(&t).map(neighbour_score).unwrap_or(0.0);
+            scored.push(scored_topic(t, c, knn));
+        }
+        for (&t, top) in per_topic {
+            if seen.insert(t) {
+                scored.push(scored_topic(t, 0.0, neighbour_score(top)));
+            }
+        }
+        scored.sort_by(|a, b| b.total.total_cmp(&a.total).then(a.topic.cmp(&b.topic)));
+        debug_assert!(scored.iter().all(|s| s.topic < n));
+        if let Some(a) = explain.as_deref_mut() {
+            a.scores = scored
+                .iter()
+                .take(6)
+                .map(|s| TopicScore {
+                    topic: self.topics[s.topic].id.clone(),
+                    cues: s.cues,
+                    neighbours: s.neighbours,
+                    total: s.total,
+                })
+                .collect();
+        }
+        scored
+    }
+
+    /// The learned model's reading: its prediction, and who is asking ([`Audience::Myself`]
+    /// without a model). Left out for the leave-one-out check (`exclude`): the model was trained
+    /// on the very examples that check holds out.
+    fn read_model(
+        &self,
+        text: &str,
+        exclude: Option<usize>,
+        toks: &[Token],
+        explain: &mut Option<&mut Analysis>,
+    ) -> (Option<learned::Prediction>, Audience) {
+        let sc = &self.data.scoring;
+        let prediction = match (&self.model, exclude) {
+            (Some(model), None) => Some(model.predict(text)),
+            _ => None,
+        };
+        let mut audience = prediction
+            .as_ref()
+            .map(|p| p.audience(sc.model_audience_probability))
+            .unwrap_or_default();
+        // "My friend says she wants to end it all": the words are the friend's, and the model
+        // reads them as the writer's; a helper frame lowers the bar for the helper audience.
+        if let Some(p) = &prediction
+            && audience == Audience::Myself
+            && p.audiences[Audience::Helper as usize] >= sc.model_helper_frame_probability
+            && !self.data.rules.helper.find_all(toks).is_empty()
+        {
+            note(explain, || {
+                format!(
+                    "helper frame: helper at {:.2}, over {:.2}",
+                    p.audiences[Audience::Helper as usize],
+                    sc.model_helper_frame_probability
+                )
+            });
+            audience = Audience::Helper;
+        }
+        if let Some(pred) = &prediction {
+            self.note_model(pred, text, explain.as_deref_mut());
+        }
+        (prediction, audience)
+    }
+
+    /// The urgency rules: an urgent topic the model is sure enough of joins the ones the cues
+    /// fired, and `fired` is put in the urgency order. Returns the urgent topics whose cue the
+    /// message denies and that the model is not sure enough of to overrule the denial.
+    fn urgency(
+        &self,
+        prediction: Option<&learned::Prediction>,
+        urgent: &mut UrgentCues,
+        explain: &mut Option<&mut Analysis>,
+    ) -> Vec<usize> {
+        let sc = &self.data.scoring;
+        let mut suppressed: Vec<usize> = Vec::new();
+        if let Some(pred) = prediction {
+            // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
+            // urgency order picks among them ("angry when I don't send" is a pressure cue, but
+            // "he'll post them if I leave" in the same message makes it sextortion).
+            // Only the model's two best topics: a third-placed urgent topic at the threshold is
+            // a model unsure between other readings, and escalating it answered adults asking
+            // about the law with the text written for under-18s.
+            let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
+            // The most urgent rank among crisis, sextortion and minors (the first three of
+            // URGENCY) that a cue or rule fired.
+            let cue_rank = urgent
+                .fired
+                .iter()
+                .filter_map(|&t| self.topics[t].urgency)
+                .filter(|&r| r < topics::MOST_URGENT)
+                .min();
+            // A topic whose urgent cue the message denies ("not suicidal") needs the model to
+            // be nearly sure: the words the denial names are what the model reads most.
+            for (c, &t) in self.model_topic.iter().enumerate() {
+                if self.topics[t].urgency.is_none() || urgent.fired.contains(&t) {
+                    continue;
+                }
+                let id = &self.topics[t].id;
+                let mut threshold = sc
+                    .model_urgent_by_topic
+                    .get(id)
+                    .copied()
+                    .unwrap_or(sc.model_urgent_probability);
+                let is_denied = urgent.denied.contains(&t);
+                if is_denied {
+                    threshold = threshold.max(sc.model_denied_urgent_probability);
+                }
+                if cue_rank.is_some_and(|r| self.topics[t].urgency.is_some_and(|u| u < r)) {
+                    threshold = threshold.max(sc.model_over_urgent_cue_probability);
+                }
+                if is_denied && pred.topics[c] < threshold {
+                    // Nor may the same words win it the combined score below.
+                    note(explain, || {
+                        format!(
+                            "model: {id} at {:.2}, under {threshold:.2} for a denied cue: not counted",
+                            pred.topics[c]
+                        )
+                    });
+                    suppressed.push(t);
+                    continue;
+                }
+                if pred.topics[c] >= threshold && top_two.contains(&c) {
+                    note(explain, || {
+                        format!(
+                            "model: {id} at {:.2}, over its urgent threshold {threshold:.2}: urgent",
+                            pred.topics[c]
+                        )
+                    });
+                    urgent.fired.push(t);
+                }
+            }
+        }
+        urgent.fired.sort_by_key(|&t| (self.urgency_rank(t), t));
+        urgent.fired.dedup();
+        suppressed
+    }
+
+    /// Where a topic stands in the urgency order; topics outside it come after all of them.
+    fn urgency_rank(&self, topic: usize) -> usize {
+        self.topics[topic].urgency.unwrap_or(usize::MAX)
+    }
+
     /// What the model says, for `explain`: its best topics, the audience and the features that
     /// pushed hardest towards its best topic.
     fn note_model(&self, pred: &learned::Prediction, text: &str, explain: Option<&mut Analysis>) {
@@ -1110,23 +1180,25 @@ impl Matcher {
     fn decide_with_model(
         &self,
         pred: &learned::Prediction,
-        scored: &[(usize, f32, f32)],
-        total: &dyn Fn(&(usize, f32, f32)) -> f32,
+        scored: &[Scored],
         answer: &dyn Fn(usize, &mut Option<&mut Analysis>) -> Outcome,
         audience: Audience,
         mut explain: Option<&mut Analysis>,
     ) -> Outcome {
-        let rank_of = |t: usize| self.topics[t].urgency.unwrap_or(usize::MAX);
         let sc = &self.data.scoring;
         let n = self.topics.len();
         let mut p = vec![0.0f32; n];
         for (c, &t) in self.model_topic.iter().enumerate() {
             p[t] = pred.topics[c];
         }
-        let top_total = scored.first().map(total).unwrap_or(0.0).max(sc.min_score);
+        let top_total = scored
+            .first()
+            .map(|s| s.total)
+            .unwrap_or(0.0)
+            .max(sc.min_score);
         let mut old = vec![0.0f32; n];
         for s in scored {
-            old[s.0] = (total(s) / top_total).min(1.0);
+            old[s.topic] = (s.total / top_total).min(1.0);
         }
         let combined: Vec<f32> = (0..n)
             .map(|t| sc.model_weight * p[t] + (1.0 - sc.model_weight) * old[t])
@@ -1145,7 +1217,7 @@ impl Matcher {
             note(&mut explain, || "model: out of scope fits best".to_owned());
             return Outcome::OutOfScope;
         }
-        let cue_for_best = scored.iter().any(|s| s.0 == best && s.1 > 0.0);
+        let cue_for_best = scored.iter().any(|s| s.topic == best && s.cues > 0.0);
         if combined[best] < sc.model_min_score && !cue_for_best {
             note(&mut explain, || {
                 format!(
@@ -1168,7 +1240,7 @@ impl Matcher {
             let urgent_candidate = std::iter::once(best)
                 .chain(close.iter().copied())
                 .filter(|&t| self.topics[t].urgency.is_some())
-                .min_by_key(|&t| (rank_of(t), t));
+                .min_by_key(|&t| (self.urgency_rank(t), t));
             if let Some(u) = urgent_candidate {
                 note(&mut explain, || {
                     format!(
