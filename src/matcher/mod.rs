@@ -240,6 +240,19 @@ struct Scored {
     total: f32,
 }
 
+/// What the final choice works from.
+#[derive(Debug)]
+struct Choice {
+    /// The topics' scores, best total first.
+    scored: Vec<Scored>,
+    /// Urgent topics fired by cues, the age rule or the model, in the urgency order.
+    fired: Vec<usize>,
+    /// Urgent topics whose urgent cue the message denies or only supposes.
+    touched: Vec<usize>,
+    /// Who seems to be asking.
+    audience: Audience,
+}
+
 /// Everything the decision looked at; `classify` keeps the outcome, `explain` shows it all.
 #[derive(Debug, Default)]
 struct Analysis {
@@ -456,190 +469,13 @@ impl Matcher {
         let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
         let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
         let suppressed = self.urgency(prediction.as_ref(), &mut urgent, &mut explain);
-        let UrgentCues { fired, touched, .. } = urgent;
-        let sc = &self.data.scoring;
-        let rank_of = |t: usize| self.urgency_rank(t);
-
-        // The "also" list: other urgent topics first, then other well-scored topics with cue
-        // evidence of their own (neighbour similarity alone is too loose to offer as a topic).
-        let top_total = scored.first().map(|s| s.total).unwrap_or(0.0);
-        let also_for = |winner: usize| -> Vec<String> {
-            let mut out: Vec<usize> = Vec::new();
-            let mut urgent_touched: Vec<usize> = fired.iter().chain(&touched).copied().collect();
-            urgent_touched.sort_by_key(|&t| (rank_of(t), t));
-            for t in urgent_touched {
-                if t != winner && !out.contains(&t) {
-                    out.push(t);
-                }
-            }
-            for s in &scored {
-                if s.topic != winner
-                    && Some(s.topic) != self.out_of_scope
-                    && s.cues > 0.0
-                    && s.total >= sc.also_ratio * top_total
-                    && !out.contains(&s.topic)
-                {
-                    out.push(s.topic);
-                }
-            }
-            out.truncate(MAX_ALSO);
-            out.into_iter().map(|t| self.topics[t].id.clone()).collect()
+        let choice = Choice {
+            scored,
+            fired: urgent.fired,
+            touched: urgent.touched,
+            audience,
         };
-
-        // A parent or carer asking about their child gets the answer written for parents, with
-        // the minors topic offered first, never the text written to a teenager.
-        // Someone under 18 never gets an adult-only answer (safer sexting tips): the minors
-        // answer is written for them.
-        let parents = self.by_id.get(topics::PARENTS).copied();
-        let minors = self.by_id.get(topics::MINORS).copied();
-        let route = |winner: usize| -> usize {
-            match (parents, minors) {
-                (Some(p), _)
-                    if audience == Audience::Parent && self.topics[winner].id == topics::MINORS =>
-                {
-                    p
-                }
-                (_, Some(m)) if audience == Audience::Under18 && self.topics[winner].adult_only => {
-                    m
-                }
-                _ => winner,
-            }
-        };
-        let answer = |winner: usize, explain: &mut Option<&mut Analysis>| -> Outcome {
-            let routed = route(winner);
-            let mut also = also_for(routed);
-            if routed != winner {
-                note(explain, || {
-                    format!(
-                        "{}: {} instead of {}",
-                        if audience == Audience::Under18 {
-                            "under 18"
-                        } else {
-                            "a parent asking"
-                        },
-                        self.topics[routed].id,
-                        self.topics[winner].id
-                    )
-                });
-                also.retain(|t| *t != self.topics[winner].id);
-                also.insert(0, self.topics[winner].id.clone());
-            }
-            // Nothing adult-only is offered to someone under 18, or next to the minors answer.
-            if audience == Audience::Under18 || Some(routed) == minors {
-                also.retain(|t| {
-                    self.by_id
-                        .get(t)
-                        .is_none_or(|&i| !self.topics[i].adult_only)
-                });
-            }
-            also.truncate(MAX_ALSO);
-            Outcome::Topic {
-                id: self.topics[routed].id.clone(),
-                also,
-                audience,
-            }
-        };
-
-        if let Some(&winner) = fired.first() {
-            if fired.len() > 1 {
-                note(&mut explain, || {
-                    let names: Vec<&str> =
-                        fired.iter().map(|&t| self.topics[t].id.as_str()).collect();
-                    format!(
-                        "urgency order among {}: {} wins",
-                        names.join(", "),
-                        self.topics[winner].id
-                    )
-                });
-            } else {
-                note(&mut explain, || {
-                    format!("urgent cue: {} wins", self.topics[winner].id)
-                });
-            }
-            return answer(winner, &mut explain);
-        }
-        if let Some(pred) = &prediction {
-            let mut pred = pred.clone();
-            for (c, t) in self.model_topic.iter().enumerate() {
-                if suppressed.contains(t) {
-                    pred.topics[c] = 0.0;
-                }
-            }
-            return self.decide_with_model(&pred, &scored, &answer, audience, explain);
-        }
-
-        let Some(best) = scored.first().copied() else {
-            note(&mut explain, || {
-                "no cue and no similar example: out of scope".to_owned()
-            });
-            return Outcome::OutOfScope;
-        };
-        let best_total = best.total;
-        if Some(best.topic) == self.out_of_scope {
-            note(&mut explain, || {
-                "the out-of-scope examples and cues fit best".to_owned()
-            });
-            return Outcome::OutOfScope;
-        }
-        if best_total < sc.min_score {
-            note(&mut explain, || {
-                format!(
-                    "best score {best_total:.2} is under min_score {:.2}: out of scope",
-                    sc.min_score
-                )
-            });
-            return Outcome::OutOfScope;
-        }
-        let has_domain = toks.iter().any(|t| self.data.domain.contains(&t.term));
-        if !has_domain && best.cues == 0.0 && best_total < sc.no_domain_min_score {
-            note(&mut explain, || {
-                format!(
-                    "no domain word, no cue, and best score {best_total:.2} under no_domain_min_score {:.2}: out of scope",
-                    sc.no_domain_min_score
-                )
-            });
-            return Outcome::OutOfScope;
-        }
-        let close: Vec<usize> = scored
-            .iter()
-            .skip(1)
-            .filter(|s| {
-                Some(s.topic) != self.out_of_scope && s.total >= sc.ambiguity_ratio * best_total
-            })
-            .take(2)
-            .map(|s| s.topic)
-            .collect();
-        // Never "did you mean" to someone who may be in danger: an urgent candidate with cue
-        // evidence of its own is answered (the others are offered after it).
-        let urgent_candidate = scored
-            .iter()
-            .filter(|s| s.topic == best.topic || close.contains(&s.topic))
-            .filter(|s| self.topics[s.topic].urgency.is_some() && s.cues > 0.0)
-            .map(|s| s.topic)
-            .min_by_key(|&t| (rank_of(t), t));
-        if let (false, Some(urgent)) = (close.is_empty(), urgent_candidate) {
-            note(&mut explain, || {
-                format!(
-                    "close call with an urgent topic: {} wins",
-                    self.topics[urgent].id
-                )
-            });
-            return answer(urgent, &mut explain);
-        }
-        if !close.is_empty() {
-            note(&mut explain, || {
-                format!(
-                    "runner-up within ambiguity_ratio {:.2} of the best: ask which one",
-                    sc.ambiguity_ratio
-                )
-            });
-            let options: Vec<usize> = std::iter::once(best.topic).chain(close).collect();
-            return self.ask_which(&options, audience, &answer, explain);
-        }
-        note(&mut explain, || {
-            format!("best score: {}", self.topics[best.topic].id)
-        });
-        answer(best.topic, &mut explain)
+        self.choose(&choice, prediction.as_ref(), &suppressed, &toks, explain)
     }
 
     /// Reading, first part: a message over [`MAX_INPUT_BYTES`] is [`Outcome::TooLong`], and one
@@ -1116,6 +952,220 @@ impl Matcher {
         self.topics[topic].urgency.unwrap_or(usize::MAX)
     }
 
+    /// The final choice: a fired urgent topic wins, the first in the urgency order; otherwise the
+    /// learned model and the scores decide together ([`Matcher::decide_with_model`]), or without
+    /// a model the scores alone ([`Matcher::choose_by_score`]).
+    fn choose(
+        &self,
+        c: &Choice,
+        prediction: Option<&learned::Prediction>,
+        suppressed: &[usize],
+        toks: &[Token],
+        mut explain: Option<&mut Analysis>,
+    ) -> Outcome {
+        if let Some(&winner) = c.fired.first() {
+            if c.fired.len() > 1 {
+                note(&mut explain, || {
+                    let names: Vec<&str> = c
+                        .fired
+                        .iter()
+                        .map(|&t| self.topics[t].id.as_str())
+                        .collect();
+                    format!(
+                        "urgency order among {}: {} wins",
+                        names.join(", "),
+                        self.topics[winner].id
+                    )
+                });
+            } else {
+                note(&mut explain, || {
+                    format!("urgent cue: {} wins", self.topics[winner].id)
+                });
+            }
+            return self.answer(c, winner, &mut explain);
+        }
+        if let Some(pred) = prediction {
+            let mut pred = pred.clone();
+            for (i, t) in self.model_topic.iter().enumerate() {
+                if suppressed.contains(t) {
+                    pred.topics[i] = 0.0;
+                }
+            }
+            return self.decide_with_model(&pred, c, explain);
+        }
+        self.choose_by_score(c, toks, explain)
+    }
+
+    /// The decision by the cue and neighbour scores alone (no model, nothing urgent fired): out
+    /// of scope when the best score is the out-of-scope topic or too weak, a "which one" menu
+    /// when the runner-up is too close (unless an urgent candidate has cue evidence), else the
+    /// best score.
+    fn choose_by_score(
+        &self,
+        c: &Choice,
+        toks: &[Token],
+        mut explain: Option<&mut Analysis>,
+    ) -> Outcome {
+        let sc = &self.data.scoring;
+        let scored = &c.scored;
+        let Some(best) = scored.first().copied() else {
+            note(&mut explain, || {
+                "no cue and no similar example: out of scope".to_owned()
+            });
+            return Outcome::OutOfScope;
+        };
+        let best_total = best.total;
+        if Some(best.topic) == self.out_of_scope {
+            note(&mut explain, || {
+                "the out-of-scope examples and cues fit best".to_owned()
+            });
+            return Outcome::OutOfScope;
+        }
+        if best_total < sc.min_score {
+            note(&mut explain, || {
+                format!(
+                    "best score {best_total:.2} is under min_score {:.2}: out of scope",
+                    sc.min_score
+                )
+            });
+            return Outcome::OutOfScope;
+        }
+        let has_domain = toks.iter().any(|t| self.data.domain.contains(&t.term));
+        if !has_domain && best.cues == 0.0 && best_total < sc.no_domain_min_score {
+            note(&mut explain, || {
+                format!(
+                    "no domain word, no cue, and best score {best_total:.2} under no_domain_min_score {:.2}: out of scope",
+                    sc.no_domain_min_score
+                )
+            });
+            return Outcome::OutOfScope;
+        }
+        let close: Vec<usize> = scored
+            .iter()
+            .skip(1)
+            .filter(|s| {
+                Some(s.topic) != self.out_of_scope && s.total >= sc.ambiguity_ratio * best_total
+            })
+            .take(2)
+            .map(|s| s.topic)
+            .collect();
+        // Never "did you mean" to someone who may be in danger: an urgent candidate with cue
+        // evidence of its own is answered (the others are offered after it).
+        let urgent_candidate = scored
+            .iter()
+            .filter(|s| s.topic == best.topic || close.contains(&s.topic))
+            .filter(|s| self.topics[s.topic].urgency.is_some() && s.cues > 0.0)
+            .map(|s| s.topic)
+            .min_by_key(|&t| (self.urgency_rank(t), t));
+        if let (false, Some(urgent)) = (close.is_empty(), urgent_candidate) {
+            note(&mut explain, || {
+                format!(
+                    "close call with an urgent topic: {} wins",
+                    self.topics[urgent].id
+                )
+            });
+            return self.answer(c, urgent, &mut explain);
+        }
+        if !close.is_empty() {
+            note(&mut explain, || {
+                format!(
+                    "runner-up within ambiguity_ratio {:.2} of the best: ask which one",
+                    sc.ambiguity_ratio
+                )
+            });
+            let options: Vec<usize> = std::iter::once(best.topic).chain(close).collect();
+            return self.ask_which(&options, c, explain);
+        }
+        note(&mut explain, || {
+            format!("best score: {}", self.topics[best.topic].id)
+        });
+        self.answer(c, best.topic, &mut explain)
+    }
+
+    /// The "also" list: other urgent topics first, then other well-scored topics with cue
+    /// evidence of their own (neighbour similarity alone is too loose to offer as a topic).
+    fn also_for(&self, c: &Choice, winner: usize) -> Vec<String> {
+        let sc = &self.data.scoring;
+        let top_total = c.scored.first().map(|s| s.total).unwrap_or(0.0);
+        let mut out: Vec<usize> = Vec::new();
+        let mut urgent_touched: Vec<usize> = c.fired.iter().chain(&c.touched).copied().collect();
+        urgent_touched.sort_by_key(|&t| (self.urgency_rank(t), t));
+        for t in urgent_touched {
+            if t != winner && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        for s in &c.scored {
+            if s.topic != winner
+                && Some(s.topic) != self.out_of_scope
+                && s.cues > 0.0
+                && s.total >= sc.also_ratio * top_total
+                && !out.contains(&s.topic)
+            {
+                out.push(s.topic);
+            }
+        }
+        out.truncate(MAX_ALSO);
+        out.into_iter().map(|t| self.topics[t].id.clone()).collect()
+    }
+
+    /// The topic that answers for `winner` given who is asking. A parent or carer asking about
+    /// their child gets the answer written for parents, with the minors topic offered first,
+    /// never the text written to a teenager. Someone under 18 never gets an adult-only answer
+    /// (safer sexting tips): the minors answer is written for them.
+    fn route(&self, audience: Audience, winner: usize) -> usize {
+        let parents = self.by_id.get(topics::PARENTS).copied();
+        let minors = self.by_id.get(topics::MINORS).copied();
+        match (parents, minors) {
+            (Some(p), _)
+                if audience == Audience::Parent && self.topics[winner].id == topics::MINORS =>
+            {
+                p
+            }
+            (_, Some(m)) if audience == Audience::Under18 && self.topics[winner].adult_only => m,
+            _ => winner,
+        }
+    }
+
+    /// The answer when `winner` wins: routed ([`Matcher::route`]), with the other topics to offer
+    /// ([`Matcher::also_for`]); the routed-away winner is offered first.
+    fn answer(&self, c: &Choice, winner: usize, explain: &mut Option<&mut Analysis>) -> Outcome {
+        let audience = c.audience;
+        let minors = self.by_id.get(topics::MINORS).copied();
+        let routed = self.route(audience, winner);
+        let mut also = self.also_for(c, routed);
+        if routed != winner {
+            note(explain, || {
+                format!(
+                    "{}: {} instead of {}",
+                    if audience == Audience::Under18 {
+                        "under 18"
+                    } else {
+                        "a parent asking"
+                    },
+                    self.topics[routed].id,
+                    self.topics[winner].id
+                )
+            });
+            also.retain(|t| *t != self.topics[winner].id);
+            also.insert(0, self.topics[winner].id.clone());
+        }
+        // Nothing adult-only is offered to someone under 18, or next to the minors answer.
+        if audience == Audience::Under18 || Some(routed) == minors {
+            also.retain(|t| {
+                self.by_id
+                    .get(t)
+                    .is_none_or(|&i| !self.topics[i].adult_only)
+            });
+        }
+        also.truncate(MAX_ALSO);
+        Outcome::Topic {
+            id: self.topics[routed].id.clone(),
+            also,
+            audience,
+        }
+    }
+
     /// What the model says, for `explain`: its best topics, the audience and the features that
     /// pushed hardest towards its best topic.
     fn note_model(&self, pred: &learned::Prediction, text: &str, explain: Option<&mut Analysis>) {
@@ -1148,10 +1198,10 @@ impl Matcher {
     fn ask_which(
         &self,
         options: &[usize],
-        audience: Audience,
-        answer: &dyn Fn(usize, &mut Option<&mut Analysis>) -> Outcome,
+        c: &Choice,
         mut explain: Option<&mut Analysis>,
     ) -> Outcome {
+        let audience = c.audience;
         let minors = self.by_id.get(topics::MINORS).copied();
         let mut kept: Vec<usize> = Vec::new();
         for &t in options {
@@ -1167,7 +1217,7 @@ impl Matcher {
             note(&mut explain, || {
                 format!("under 18: {} is the one option left", self.topics[only].id)
             });
-            return answer(only, &mut explain);
+            return self.answer(c, only, &mut explain);
         }
         Outcome::Ambiguous {
             options: kept.iter().map(|&t| self.topics[t].id.clone()).collect(),
@@ -1180,11 +1230,10 @@ impl Matcher {
     fn decide_with_model(
         &self,
         pred: &learned::Prediction,
-        scored: &[Scored],
-        answer: &dyn Fn(usize, &mut Option<&mut Analysis>) -> Outcome,
-        audience: Audience,
+        c: &Choice,
         mut explain: Option<&mut Analysis>,
     ) -> Outcome {
+        let scored = &c.scored;
         let sc = &self.data.scoring;
         let n = self.topics.len();
         let mut p = vec![0.0f32; n];
@@ -1248,7 +1297,7 @@ impl Matcher {
                         self.topics[u].id
                     )
                 });
-                return answer(u, &mut explain);
+                return self.answer(c, u, &mut explain);
             }
             note(&mut explain, || {
                 format!(
@@ -1257,12 +1306,12 @@ impl Matcher {
                 )
             });
             let options: Vec<usize> = std::iter::once(best).chain(close).collect();
-            return self.ask_which(&options, audience, answer, explain);
+            return self.ask_which(&options, c, explain);
         }
         note(&mut explain, || {
             format!("model: best combined score: {}", self.topics[best].id)
         });
-        answer(best, &mut explain)
+        self.answer(c, best, &mut explain)
     }
 
     /// A message that is only a menu number or a keyword ("3", " Blackmail ").
