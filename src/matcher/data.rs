@@ -233,164 +233,247 @@ pub struct MatcherData {
 
 impl MatcherData {
     /// Parses and validates `_matcher.toml`. Unknown keys, unknown topic ids, bad cue syntax and
-    /// empty word lists are all reported, together, in one [`MatcherError::Invalid`].
+    /// empty word lists are all reported, together, in one [`MatcherError::Invalid`]: each
+    /// section is read in file order and adds its problems to the list.
     pub fn parse(toml_text: &str) -> Result<MatcherData, MatcherError> {
         let raw: RawData =
             toml::from_str(toml_text).map_err(|e| MatcherError::Syntax(e.message().to_owned()))?;
         let mut problems = Vec::new();
 
-        let app_token = raw.apps.token.trim().to_lowercase();
-        let mut entries: Vec<(String, String)> = raw
-            .lexicon
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for name in &raw.apps.names {
-            if raw.lexicon.contains_key(name) {
-                problems.push(format!("apps.names: `{name}` is also a lexicon key"));
-            }
-            entries.push((name.clone(), app_token.clone()));
-        }
-        if app_token.is_empty() || app_token.contains(char::is_whitespace) {
-            problems.push("apps.token must be one word".to_owned());
-        }
-        let normalizer =
-            match Normalizer::new(entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-                Ok(n) => n,
-                Err(e) => {
-                    problems.push(format!("lexicon: {e}"));
-                    Normalizer::default()
-                }
-            };
-
-        let fold = |list: &[String]| -> HashSet<String> {
-            list.iter()
-                .flat_map(|w| normalizer.canonical_words(w))
-                .map(|(t, _)| t)
-                .collect()
-        };
-        let compile_set = |key: &str, list: &[String], problems: &mut Vec<String>| -> PatternSet {
-            let mut set = PatternSet::default();
-            for text in list {
-                match Pattern::compile(text, &normalizer) {
-                    Ok(p) => {
-                        set.push(p);
-                    }
-                    Err(e) => problems.push(format!("{key}: `{text}`: {e}")),
-                }
-            }
-            set
-        };
-
-        for (key, list) in [
-            ("words.stopwords", &raw.words.stopwords),
-            ("words.negators", &raw.words.negators),
-            ("words.domain", &raw.words.domain),
-        ] {
-            if list.is_empty() {
-                problems.push(format!("{key} is empty"));
-            }
-        }
-        let hypothetical =
-            compile_set("words.hypothetical", &raw.words.hypothetical, &mut problems);
-        let noise = compile_set("words.noise", &raw.words.noise, &mut problems);
-        let retractions = compile_set("words.retractions", &raw.words.retractions, &mut problems);
-        for (topic, p) in &raw.scoring.model_urgent_by_topic {
-            if !topics::is_urgent(topic) {
-                problems.push(format!(
-                    "scoring.model_urgent_by_topic.{topic}: not an urgency-ordered topic"
-                ));
-            }
-            if !(0.0..=1.0).contains(p) {
-                problems.push(format!(
-                    "scoring.model_urgent_by_topic.{topic}: {p} is not a probability (0 to 1)"
-                ));
-            }
-        }
-
-        let r = &raw.rules;
-        if r.minor_min_age > r.minor_max_age || r.minor_max_age >= 18 {
-            problems.push("rules: need minor_min_age <= minor_max_age < 18".to_owned());
-        }
-        let rules = AgeRules {
-            min_age: r.minor_min_age,
-            max_age: r.minor_max_age,
-            speaker: compile_set("rules.speaker_age", &r.speaker_age, &mut problems),
-            other: compile_set("rules.other_age", &r.other_age, &mut problems),
-            child: compile_set("rules.child_context", &r.child_context, &mut problems),
-            explicit: fold(&r.explicit_words),
-            image: fold(&r.image_words),
-            units: fold(&r.age_units),
-            about: fold(&r.about_words),
-            partner: fold(&r.partner_words),
-            speaker_minor: compile_set("rules.speaker_minor", &r.speaker_minor, &mut problems),
-            minor_words: compile_set("rules.minor_words", &r.minor_words, &mut problems),
-            speculative: fold(&r.speculative_words),
-            legal: fold(&r.legal_words),
-            helper: compile_set("rules.helper_frames", &r.helper_frames, &mut problems),
-        };
-
-        let known: HashSet<&str> = topics::REQUIRED.iter().copied().collect();
-        let mut cues = Vec::new();
-        let mut cue_patterns = PatternSet::default();
-        let mut vocabulary: Vec<(String, bool)> =
-            raw.lexicon.keys().map(|k| (k.clone(), true)).collect();
-        let mut short_only = HashSet::new();
-        for (topic, raw_cues) in &raw.topics {
-            if !known.contains(topic.as_str()) {
-                problems.push(format!("topics.{topic}: unknown topic id"));
-                continue;
-            }
-            if raw_cues.short_only {
-                short_only.insert(topic.clone());
-            }
-            for (class, list, key) in [
-                (CueClass::Urgent, &raw_cues.urgent, "urgent"),
-                (CueClass::Frame, &raw_cues.frame, "frame"),
-                (CueClass::Strong, &raw_cues.strong, "strong"),
-                (CueClass::Cue, &raw_cues.cues, "cues"),
-            ] {
-                if class == CueClass::Urgent && !list.is_empty() && !topics::is_urgent(topic) {
-                    problems.push(format!("topics.{topic}.urgent: only the urgency-ordered topics may have urgent cues"));
-                    continue;
-                }
-                for text in list {
-                    match Pattern::compile(text, &normalizer) {
-                        Ok(p) if PatternSet::is_only(&p, &app_token) => problems.push(format!(
-                            "topics.{topic}.{key}: `{text}` folds to the app token `{app_token}` and would match every app name"
-                        )),
-                        Ok(p) => {
-                            cue_patterns.push(p);
-                            cues.push(Cue { topic: topic.clone(), class, text: text.clone() });
-                            // Out-of-scope cue words are known but no target for typo repair:
-                            // "screaming" must not become "streaming".
-                            let words = text.replace(['*', '|', '=', '!', '#'], " ");
-                            vocabulary.push((words, topic != topics::OUT_OF_SCOPE));
-                        }
-                        Err(e) => problems.push(format!("topics.{topic}.{key}: `{text}`: {e}")),
-                    }
-                }
-            }
-        }
+        let (normalizer, app_token) = read_lexicon(&raw, &mut problems);
+        let words = read_words(&raw.words, &normalizer, &mut problems);
+        check_scoring(&raw.scoring, &mut problems);
+        let rules = read_rules(&raw.rules, &normalizer, &mut problems);
+        let topic_cues = read_topics(&raw.topics, &normalizer, &app_token, &mut problems);
 
         if !problems.is_empty() {
             return Err(MatcherError::Invalid { problems });
         }
+        let mut vocabulary: Vec<(String, bool)> =
+            raw.lexicon.keys().map(|k| (k.clone(), true)).collect();
+        vocabulary.extend(topic_cues.vocabulary);
         Ok(MatcherData {
             scoring: raw.scoring,
-            stopwords: fold(&raw.words.stopwords),
-            negators: fold(&raw.words.negators),
-            domain: fold(&raw.words.domain),
-            hypothetical,
-            retractions,
-            clause_starts: fold(&raw.words.clause_starts),
-            noise,
+            stopwords: fold(&normalizer, &raw.words.stopwords),
+            negators: fold(&normalizer, &raw.words.negators),
+            domain: fold(&normalizer, &raw.words.domain),
+            hypothetical: words.hypothetical,
+            retractions: words.retractions,
+            clause_starts: fold(&normalizer, &raw.words.clause_starts),
+            noise: words.noise,
             rules,
-            cues,
-            cue_patterns,
-            short_only,
+            cues: topic_cues.cues,
+            cue_patterns: topic_cues.patterns,
+            short_only: topic_cues.short_only,
             vocabulary,
             normalizer,
         })
     }
+}
+
+/// The `[lexicon]` and `[apps]` sections: the normalizer that folds every message and cue (every
+/// app name folding to the one app token), and that token.
+fn read_lexicon(raw: &RawData, problems: &mut Vec<String>) -> (Normalizer, String) {
+    let app_token = raw.apps.token.trim().to_lowercase();
+    let mut entries: Vec<(String, String)> = raw
+        .lexicon
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for name in &raw.apps.names {
+        if raw.lexicon.contains_key(name) {
+            problems.push(format!("apps.names: `{name}` is also a lexicon key"));
+        }
+        entries.push((name.clone(), app_token.clone()));
+    }
+    if app_token.is_empty() || app_token.contains(char::is_whitespace) {
+        problems.push("apps.token must be one word".to_owned());
+    }
+    let normalizer = match Normalizer::new(entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        Ok(n) => n,
+        Err(e) => {
+            problems.push(format!("lexicon: {e}"));
+            Normalizer::default()
+        }
+    };
+    (normalizer, app_token)
+}
+
+/// The phrase lists of `[words]`, compiled; its plain word lists are folded once the whole file
+/// is known to be valid.
+struct Words {
+    hypothetical: PatternSet,
+    noise: PatternSet,
+    retractions: PatternSet,
+}
+
+/// The `[words]` section: the word lists that must not be empty, and the phrase lists compiled.
+fn read_words(words: &RawWords, normalizer: &Normalizer, problems: &mut Vec<String>) -> Words {
+    for (key, list) in [
+        ("words.stopwords", &words.stopwords),
+        ("words.negators", &words.negators),
+        ("words.domain", &words.domain),
+    ] {
+        if list.is_empty() {
+            problems.push(format!("{key} is empty"));
+        }
+    }
+    Words {
+        hypothetical: compile_set(
+            normalizer,
+            "words.hypothetical",
+            &words.hypothetical,
+            problems,
+        ),
+        noise: compile_set(normalizer, "words.noise", &words.noise, problems),
+        retractions: compile_set(
+            normalizer,
+            "words.retractions",
+            &words.retractions,
+            problems,
+        ),
+    }
+}
+
+/// The `[scoring]` section: every per-topic urgent threshold names an urgency-ordered topic and
+/// is a probability.
+fn check_scoring(scoring: &Scoring, problems: &mut Vec<String>) {
+    for (topic, p) in &scoring.model_urgent_by_topic {
+        if !topics::is_urgent(topic) {
+            problems.push(format!(
+                "scoring.model_urgent_by_topic.{topic}: not an urgency-ordered topic"
+            ));
+        }
+        if !(0.0..=1.0).contains(p) {
+            problems.push(format!(
+                "scoring.model_urgent_by_topic.{topic}: {p} is not a probability (0 to 1)"
+            ));
+        }
+    }
+}
+
+/// The `[rules]` section: the age rule's bounds checked, its patterns compiled and its word
+/// lists folded.
+fn read_rules(r: &RawRules, normalizer: &Normalizer, problems: &mut Vec<String>) -> AgeRules {
+    if r.minor_min_age > r.minor_max_age || r.minor_max_age >= 18 {
+        problems.push("rules: need minor_min_age <= minor_max_age < 18".to_owned());
+    }
+    let n = normalizer;
+    AgeRules {
+        min_age: r.minor_min_age,
+        max_age: r.minor_max_age,
+        speaker: compile_set(n, "rules.speaker_age", &r.speaker_age, problems),
+        other: compile_set(n, "rules.other_age", &r.other_age, problems),
+        child: compile_set(n, "rules.child_context", &r.child_context, problems),
+        explicit: fold(n, &r.explicit_words),
+        image: fold(n, &r.image_words),
+        units: fold(n, &r.age_units),
+        about: fold(n, &r.about_words),
+        partner: fold(n, &r.partner_words),
+        speaker_minor: compile_set(n, "rules.speaker_minor", &r.speaker_minor, problems),
+        minor_words: compile_set(n, "rules.minor_words", &r.minor_words, problems),
+        speculative: fold(n, &r.speculative_words),
+        legal: fold(n, &r.legal_words),
+        helper: compile_set(n, "rules.helper_frames", &r.helper_frames, problems),
+    }
+}
+
+/// What the `[topics.*]` sections give: the cues, their compiled patterns (parallel to `cues`),
+/// the short-only topics, and the cue words for the typo-repair vocabulary.
+struct TopicCues {
+    cues: Vec<Cue>,
+    patterns: PatternSet,
+    short_only: HashSet<String>,
+    vocabulary: Vec<(String, bool)>,
+}
+
+/// The `[topics.*]` sections: each names a known topic, only urgency-ordered topics have urgent
+/// cues, and every cue compiles and is more than the app token.
+fn read_topics(
+    raw_topics: &BTreeMap<String, RawCues>,
+    normalizer: &Normalizer,
+    app_token: &str,
+    problems: &mut Vec<String>,
+) -> TopicCues {
+    let known: HashSet<&str> = topics::REQUIRED.iter().copied().collect();
+    let mut cues = Vec::new();
+    let mut cue_patterns = PatternSet::default();
+    let mut vocabulary: Vec<(String, bool)> = Vec::new();
+    let mut short_only = HashSet::new();
+    for (topic, raw_cues) in raw_topics {
+        if !known.contains(topic.as_str()) {
+            problems.push(format!("topics.{topic}: unknown topic id"));
+            continue;
+        }
+        if raw_cues.short_only {
+            short_only.insert(topic.clone());
+        }
+        for (class, list, key) in [
+            (CueClass::Urgent, &raw_cues.urgent, "urgent"),
+            (CueClass::Frame, &raw_cues.frame, "frame"),
+            (CueClass::Strong, &raw_cues.strong, "strong"),
+            (CueClass::Cue, &raw_cues.cues, "cues"),
+        ] {
+            if class == CueClass::Urgent && !list.is_empty() && !topics::is_urgent(topic) {
+                problems.push(format!(
+                    "topics.{topic}.urgent: only the urgency-ordered topics may have urgent cues"
+                ));
+                continue;
+            }
+            for text in list {
+                match Pattern::compile(text, normalizer) {
+                    Ok(p) if PatternSet::is_only(&p, app_token) => problems.push(format!(
+                        "topics.{topic}.{key}: `{text}` folds to the app token `{app_token}` and would match every app name"
+                    )),
+                    Ok(p) => {
+                        cue_patterns.push(p);
+                        cues.push(Cue {
+                            topic: topic.clone(),
+                            class,
+                            text: text.clone(),
+                        });
+                        // Out-of-scope cue words are known but no target for typo repair:
+                        // "screaming" must not become "streaming".
+                        let words = text.replace(['*', '|', '=', '!', '#'], " ");
+                        vocabulary.push((words, topic != topics::OUT_OF_SCOPE));
+                    }
+                    Err(e) => problems.push(format!("topics.{topic}.{key}: `{text}`: {e}")),
+                }
+            }
+        }
+    }
+    TopicCues {
+        cues,
+        patterns: cue_patterns,
+        short_only,
+        vocabulary,
+    }
+}
+
+/// A word list as the set of its canonical words.
+fn fold(normalizer: &Normalizer, list: &[String]) -> HashSet<String> {
+    list.iter()
+        .flat_map(|w| normalizer.canonical_words(w))
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// A phrase list compiled into one pattern set; a phrase that does not compile is a problem
+/// under `key`.
+fn compile_set(
+    normalizer: &Normalizer,
+    key: &str,
+    list: &[String],
+    problems: &mut Vec<String>,
+) -> PatternSet {
+    let mut set = PatternSet::default();
+    for text in list {
+        match Pattern::compile(text, normalizer) {
+            Ok(p) => {
+                set.push(p);
+            }
+            Err(e) => problems.push(format!("{key}: `{text}`: {e}")),
+        }
+    }
+    set
 }

@@ -1,0 +1,291 @@
+//! The cue stages of the decision: finding the curated cue phrases in a message (each hit
+//! negated, hypothetical or in focus), weighing the hits per topic (cue classes, a monitoring cue
+//! about one's own child, the age rule) and summing them into one cue score per topic (a cue inside
+//! a longer cue of another topic dropped, further cues of a topic counting less).
+
+use std::collections::HashMap;
+
+use super::{Analysis, CueClass, CueHit, Matcher, normalize::Token, note, rules, topics};
+
+/// Where a cue hit lies: the token range, and whether the cue matched it word for word (no
+/// words skipped by a `*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct HitSpan {
+    start: usize,
+    end: usize,
+    unbroken: bool,
+}
+
+/// The best hit of one cue.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HitState {
+    /// A negator before it or a retraction after it denies it.
+    negated: bool,
+    /// It follows a hypothetical frame in its sentence.
+    hypothetical: bool,
+    /// It lies in the focus part of a long message.
+    focused: bool,
+    /// Where it lies.
+    at: HitSpan,
+}
+
+/// Weight and place of each topic's counted cue hits (no place: the age rule).
+pub(super) type CueWeights = HashMap<usize, Vec<(f32, Option<HitSpan>)>>;
+
+/// The urgent topics as the cue hits and the age rule leave them.
+#[derive(Debug, Default)]
+pub(super) struct UrgentCues {
+    /// Topics an urgent cue or the age rule fired.
+    pub(super) fired: Vec<usize>,
+    /// Topics whose urgent cue the message denies or only supposes: offered, never answered for
+    /// that cue alone.
+    pub(super) touched: Vec<usize>,
+    /// Topics whose urgent cue the message denies or takes back.
+    pub(super) denied: Vec<usize>,
+}
+
+impl Matcher {
+    /// Cue hits: finds the cue phrases in the message and keeps the best hit of each cue (a clean
+    /// hit beats a negated or hypothetical one), sorted by cue. A negator shortly before a hit, or
+    /// a retraction shortly after it, denies it; a hypothetical frame ("what if") earlier in its
+    /// sentence makes it hypothetical.
+    pub(super) fn cue_hits(&self, toks: &[Token], focus: &[bool]) -> Vec<(usize, HitState)> {
+        let hyp_ends: Vec<(u32, usize)> = self
+            .data
+            .hypothetical
+            .find_all(toks)
+            .into_iter()
+            .map(|(_, s)| (toks[s.start].sentence, s.end))
+            .collect();
+        let retraction_starts: Vec<usize> = self
+            .data
+            .retractions
+            .find_all(toks)
+            .into_iter()
+            .map(|(_, s)| s.start)
+            .collect();
+        let mut best_hit: HashMap<usize, HitState> = HashMap::new();
+        for (cue, span) in self.data.cue_patterns.find_all(toks) {
+            let sentence = toks[span.start].sentence;
+            // A negator up to three words before, in the same clause, or a retraction
+            // starting up to three words after ("kill me (not literally)"), denies the cue.
+            let from = span.start.saturating_sub(3);
+            let negated = toks[from..span.start].iter().enumerate().any(|(i, t)| {
+                t.sentence == sentence
+                    && self.data.negators.contains(&t.term)
+                    && !toks[from + i + 1..span.start]
+                        .iter()
+                        .any(|u| self.data.clause_starts.contains(&u.term))
+            }) || retraction_starts
+                .iter()
+                .any(|&r| r >= span.end && r <= span.end + 3);
+            let hypothetical = hyp_ends
+                .iter()
+                .any(|&(s, end)| s == sentence && end <= span.start);
+            let focused = focus.get(span.start).copied().unwrap_or(false);
+            let at = HitSpan {
+                start: span.start,
+                end: span.end,
+                unbroken: self.data.cue_patterns.is_unbroken(cue, &span),
+            };
+            let entry = best_hit.entry(cue).or_insert(HitState {
+                negated,
+                hypothetical,
+                focused,
+                at,
+            });
+            if !negated && !hypothetical {
+                let keep = if entry.negated || entry.hypothetical {
+                    at
+                } else {
+                    entry.at
+                };
+                *entry = HitState {
+                    negated: false,
+                    hypothetical: false,
+                    focused: entry.focused || focused,
+                    at: keep,
+                };
+            }
+        }
+        let mut hits: Vec<(usize, HitState)> = best_hit.into_iter().collect();
+        hits.sort_unstable_by_key(|h| h.0);
+        hits
+    }
+
+    /// Weighing: what each cue hit counts for its topic ([`Matcher::counted_weight`]), with a
+    /// monitoring cue about one's own child taken as a parenting question; then the age rule,
+    /// which makes minors urgent. Also says which urgent topics the cues fired, touched or denied.
+    pub(super) fn weigh_cues(
+        &self,
+        hits: &[(usize, HitState)],
+        toks: &[Token],
+        explain: &mut Option<&mut Analysis>,
+    ) -> (CueWeights, UrgentCues) {
+        let sc = &self.data.scoring;
+        let mut cue_weights: CueWeights = HashMap::new();
+        let mut urgent = UrgentCues::default();
+
+        let age = rules::minor_age(&self.data.rules, &self.data.negators, toks);
+        let child_only = age.child_context
+            && !toks
+                .iter()
+                .any(|t| self.data.rules.partner.contains(&t.term));
+
+        for (cue, hit) in hits {
+            let c = &self.data.cues[*cue];
+            let topic = self.cue_topic[*cue];
+            let mut class = c.class;
+            if class == CueClass::Urgent && child_only && c.topic == topics::MONITORING {
+                // Watching one's own child is a parenting question, not stalkerware.
+                note(explain, || {
+                    "monitoring cue about a child: treated as a parenting question".to_owned()
+                });
+                class = CueClass::Cue;
+            }
+            let (counted, state) = self.counted_weight(*cue, class, hit);
+            if class == CueClass::Urgent {
+                if hit.negated || hit.hypothetical {
+                    urgent.touched.push(topic);
+                    if hit.negated {
+                        urgent.denied.push(topic);
+                    }
+                } else {
+                    urgent.fired.push(topic);
+                }
+            }
+            cue_weights
+                .entry(topic)
+                .or_default()
+                .push((counted, Some(hit.at)));
+            if let Some(a) = explain.as_deref_mut() {
+                a.hits.push(CueHit {
+                    topic: c.topic.clone(),
+                    cue: c.text.clone(),
+                    class,
+                    weight: counted,
+                    note: state.to_owned(),
+                });
+            }
+        }
+        if let Some(minors) = self.by_id.get(topics::MINORS).copied()
+            && let Some(reason) = &age.fired
+        {
+            note(explain, || {
+                format!("age rule: {reason} -> minors is urgent")
+            });
+            urgent.fired.push(minors);
+            cue_weights
+                .entry(minors)
+                .or_default()
+                .push((sc.urgent_weight, None));
+        }
+        (cue_weights, urgent)
+    }
+
+    /// What one hit of `cue`, read as `class`, counts for its topic, and its note for `explain`:
+    /// "negated", "hypothetical" or empty.
+    fn counted_weight(&self, cue: usize, class: CueClass, hit: &HitState) -> (f32, &'static str) {
+        let sc = &self.data.scoring;
+        let c = &self.data.cues[cue];
+        let weight = match class {
+            CueClass::Urgent => sc.urgent_weight,
+            CueClass::Frame => sc.frame_weight,
+            CueClass::Strong if c.topic == topics::OUT_OF_SCOPE => sc.out_of_scope_weight,
+            CueClass::Strong => sc.strong_weight,
+            CueClass::Cue => sc.cue_weight,
+        } * if hit.focused { sc.focus_boost } else { 1.0 };
+        // Negation and hypotheticals only disarm urgency ("he never threatened me" must not
+        // trigger sextortion); an ordinary cue still says what the message is about ("i
+        // don't want to send" is about pressure either way).
+        // For the urgency-ordered topics a negated strong cue ("never threatened") is weak
+        // evidence too: their strong cues name incidents, and a denied incident is not one.
+        let urgent_topic = self.topics[self.cue_topic[cue]].urgency.is_some();
+        match (class, hit.negated, hit.hypothetical) {
+            (CueClass::Urgent, true, _) => (sc.cue_weight, "negated"),
+            (CueClass::Strong, true, _) if urgent_topic => (sc.cue_weight, "negated"),
+            (CueClass::Urgent, false, true) => (sc.strong_weight, "hypothetical"),
+            _ => (weight, ""),
+        }
+    }
+
+    /// Cue scores: each topic's counted weights ([`Matcher::drop_covered`], then
+    /// [`diminishing_sum`]).
+    pub(super) fn cue_scores(
+        &self,
+        mut cue_weights: CueWeights,
+        explain: &mut Option<&mut Analysis>,
+    ) -> HashMap<usize, f32> {
+        self.drop_covered(&mut cue_weights, explain);
+        cue_weights
+            .into_iter()
+            .map(|(t, ws)| (t, diminishing_sum(ws)))
+            .collect()
+    }
+
+    /// The longer phrase is the more specific reading: a cue whose words lie inside a longer cue
+    /// of another topic, which weighs at least as much, does not count ("risk" inside "lower the
+    /// risk", "law" inside "teens legally"). Only a cue matched word for word covers its span:
+    /// the words a `*` skipped are not the longer cue's. Topics left with no weight are dropped.
+    fn drop_covered(&self, cue_weights: &mut CueWeights, explain: &mut Option<&mut Analysis>) {
+        let all_hits: Vec<(usize, f32, HitSpan)> = cue_weights
+            .iter()
+            .flat_map(|(&t, ws)| {
+                ws.iter()
+                    .filter_map(move |&(w, at)| at.map(|at| (t, w, at)))
+            })
+            .collect();
+        let mut covered: Vec<usize> = Vec::new();
+        for (&t, ws) in cue_weights.iter_mut() {
+            ws.retain(|&(w, r)| {
+                let inside = r.is_some_and(|r| {
+                    all_hits.iter().any(|&(t2, w2, r2)| {
+                        t2 != t
+                            && r2.unbroken
+                            && r2.start <= r.start
+                            && r.end <= r2.end
+                            && r2.end - r2.start > r.end - r.start
+                            && w2 >= w
+                    })
+                });
+                if inside {
+                    covered.push(t);
+                }
+                !inside
+            });
+        }
+        covered.sort_unstable();
+        covered.dedup();
+        for t in covered {
+            note(explain, || {
+                format!(
+                    "a {} cue lies inside a longer cue of another topic: not counted",
+                    self.topics[t].id
+                )
+            });
+        }
+        cue_weights.retain(|_, ws| !ws.is_empty());
+    }
+}
+
+/// One topic's cue score from its counted weights. Cues that match exactly the same words
+/// ("spy" and "spying", "drinks" and "drinking" both folding to one stem) are one piece of
+/// evidence: only the strongest counts. Further cues count half as much as the one before, so
+/// overlapping cues ("encrypt", "encrypted backup") do not stack up either.
+fn diminishing_sum(mut ws: Vec<(f32, Option<HitSpan>)>) -> f32 {
+    ws.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut kept: Vec<(f32, Option<HitSpan>)> = Vec::with_capacity(ws.len());
+    for (w, r) in ws {
+        let overlaps = r.is_some_and(|r| {
+            kept.iter()
+                .any(|k| k.1.is_some_and(|k| (k.start, k.end) == (r.start, r.end)))
+        });
+        if !overlaps {
+            kept.push((w, r));
+        }
+    }
+    kept.iter()
+        .zip(0..)
+        .map(|((w, _), i)| w * 0.5f32.powi(i))
+        .sum()
+}

@@ -1,0 +1,372 @@
+//! The decision stage by stage ([`Matcher::decide`]), and the stages that read and score the
+//! message: the length limit and menu picks, tokens and focus, neighbour scores from the examples
+//! and the topics' totals, the learned model's reading and the urgency rules. The cue stages are in
+//! [`super::cue_hits`], the final choice in [`super::choose`].
+
+use std::collections::{HashMap, HashSet};
+
+use super::{
+    Analysis, Audience, MAX_INPUT_BYTES, Matcher, ModelScore, NeighbourScore, Outcome, TopicScore,
+    choose::Choice, cue_hits::UrgentCues, focus_of, index, learned, normalize::Token, note, squash,
+    strip_noise, topics,
+};
+
+/// Examples that count towards a topic's neighbour score, with their weights: the best match
+/// counts most, but a topic whose examples agree beats one lucky look-alike.
+const NEIGHBOUR_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.25];
+
+/// One topic's evidence: its cue score, its neighbour score and the total they make.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Scored {
+    pub(super) topic: usize,
+    pub(super) cues: f32,
+    pub(super) neighbours: f32,
+    /// `cues + neighbour_weight * neighbours`, times `long_message_factor` for a topic that is
+    /// short-only in a long message.
+    pub(super) total: f32,
+}
+
+impl Matcher {
+    /// Decides what `text` is about, one stage after the other (see the module doc of
+    /// [`super`]). `exclude` leaves one example out of the index, for the leave-one-out check;
+    /// `explain` collects every step.
+    pub(super) fn decide(
+        &self,
+        text: &str,
+        exclude: Option<usize>,
+        mut explain: Option<&mut Analysis>,
+    ) -> Outcome {
+        if let Some(outcome) = self.shortcut(text, &mut explain) {
+            return outcome;
+        }
+        let (toks, focus) = self.read(text, &mut explain);
+        let hits = self.cue_hits(&toks, &focus);
+        let (cue_weights, mut urgent) = self.weigh_cues(&hits, &toks, &mut explain);
+        let cue_score = self.cue_scores(cue_weights, &mut explain);
+        let per_topic = self.neighbours(&toks, &focus, exclude, &mut explain);
+        let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
+        let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
+        let suppressed = self.urgency(prediction.as_ref(), &mut urgent, &mut explain);
+        let choice = Choice {
+            scored,
+            fired: urgent.fired,
+            touched: urgent.touched,
+            audience,
+        };
+        self.choose(&choice, prediction.as_ref(), &suppressed, &toks, explain)
+    }
+
+    /// Reading, first part: a message over [`MAX_INPUT_BYTES`] is [`Outcome::TooLong`], and one
+    /// that is only a menu number or keyword is that [`Outcome::MenuPick`]; anything else is read.
+    fn shortcut(&self, text: &str, explain: &mut Option<&mut Analysis>) -> Option<Outcome> {
+        if text.len() > MAX_INPUT_BYTES {
+            note(explain, || {
+                format!(
+                    "input is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
+                    text.len()
+                )
+            });
+            return Some(Outcome::TooLong);
+        }
+        if let Some(id) = self.menu_pick(text) {
+            note(explain, || {
+                "the message is just a menu number or keyword".to_owned()
+            });
+            return Some(Outcome::MenuPick { id });
+        }
+        None
+    }
+
+    /// A message that is only a menu number or a keyword ("3", " Blackmail ").
+    fn menu_pick(&self, text: &str) -> Option<String> {
+        if text.len() > 64 {
+            return None;
+        }
+        let s = squash(text);
+        let s = s.trim_matches(|c: char| !c.is_alphanumeric());
+        if s.is_empty() {
+            return None;
+        }
+        if s.chars().all(|c| c.is_ascii_digit()) {
+            let n: u32 = s.parse().ok()?;
+            return self
+                .topics
+                .iter()
+                .find(|t| t.number == n)
+                .map(|t| t.id.clone());
+        }
+        self.topics
+            .iter()
+            .find(|t| !t.keyword.is_empty() && t.keyword == s)
+            .map(|t| t.id.clone())
+    }
+
+    /// Reading, second part: the message as canonical tokens with injection boilerplate dropped,
+    /// and which of them lie in the focus part ([`focus_of`]).
+    fn read(&self, text: &str, explain: &mut Option<&mut Analysis>) -> (Vec<Token>, Vec<bool>) {
+        let toks = strip_noise(&self.data, self.normalizer.tokens(text));
+        let focus = focus_of(&toks);
+        if let Some(a) = explain.as_deref_mut() {
+            a.tokens = toks.iter().map(|t| t.term.clone()).collect();
+        }
+        (toks, focus)
+    }
+
+    /// Neighbours: how similar the message is to the topics' examples (all but `exclude`), as
+    /// each topic's three best similarities, best first.
+    fn neighbours(
+        &self,
+        toks: &[Token],
+        focus: &[bool],
+        exclude: Option<usize>,
+        explain: &mut Option<&mut Analysis>,
+    ) -> HashMap<usize, [f32; 3]> {
+        let sc = &self.data.scoring;
+        let query = index::features(toks, &self.data.stopwords, focus, sc.focus_boost);
+        let sims = self.index.similarities(&query, exclude);
+        let mut per_topic: HashMap<usize, [f32; 3]> = HashMap::new();
+        for (&doc, &s) in &sims {
+            let t = self.index.docs[doc as usize].topic;
+            let top = per_topic.entry(t).or_insert([0.0; 3]);
+            if s > top[2] {
+                top[2] = s;
+                top.sort_by(|a, b| b.total_cmp(a));
+            }
+        }
+        if let Some(a) = explain.as_deref_mut() {
+            let mut ns: Vec<(u32, f32)> = sims.iter().map(|(d, s)| (*d, *s)).collect();
+            ns.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            a.neighbours = ns
+                .into_iter()
+                .take(5)
+                .map(|(d, s)| {
+                    let r = self.index.docs[d as usize];
+                    NeighbourScore {
+                        topic: self.topics[r.topic].id.clone(),
+                        example: r.example,
+                        similarity: s,
+                    }
+                })
+                .collect();
+        }
+        per_topic
+    }
+
+    /// Scores: every topic with a cue score or a neighbour, with its cue score, its neighbour
+    /// score ([`neighbour_score`]) and their total, best total first.
+    fn score(
+        &self,
+        cue_score: &HashMap<usize, f32>,
+        per_topic: &HashMap<usize, [f32; 3]>,
+        toks: &[Token],
+        explain: &mut Option<&mut Analysis>,
+    ) -> Vec<Scored> {
+        let sc = &self.data.scoring;
+        let n = self.topics.len();
+        // Greetings, thanks and menu requests are what short messages are; inside a longer
+        // message a "hi" or "thanks" is politeness around the real question.
+        let content_words = toks
+            .iter()
+            .filter(|t| !self.data.stopwords.contains(&t.term))
+            .count();
+        let long = content_words > sc.short_words;
+        let scored_topic = |topic: usize, cues: f32, neighbours: f32| {
+            let t = cues + sc.neighbour_weight * neighbours;
+            let total = if long && self.data.short_only.contains(&self.topics[topic].id) {
+                t * sc.long_message_factor
+            } else {
+                t
+            };
+            Scored {
+                topic,
+                cues,
+                neighbours,
+                total,
+            }
+        };
+        let mut scored: Vec<Scored> = Vec::new();
+        let mut seen: HashSet<usize> = HashSet::new();
+        for (&t, &c) in cue_score {
+            seen.insert(t);
+            let knn = per_topic.get(&t).map(neighbour_score).unwrap_or(0.0);
+            scored.push(scored_topic(t, c, knn));
+        }
+        for (&t, top) in per_topic {
+            if seen.insert(t) {
+                scored.push(scored_topic(t, 0.0, neighbour_score(top)));
+            }
+        }
+        scored.sort_by(|a, b| b.total.total_cmp(&a.total).then(a.topic.cmp(&b.topic)));
+        debug_assert!(scored.iter().all(|s| s.topic < n));
+        if let Some(a) = explain.as_deref_mut() {
+            a.scores = scored
+                .iter()
+                .take(6)
+                .map(|s| TopicScore {
+                    topic: self.topics[s.topic].id.clone(),
+                    cues: s.cues,
+                    neighbours: s.neighbours,
+                    total: s.total,
+                })
+                .collect();
+        }
+        scored
+    }
+
+    /// The learned model's reading: its prediction, and who is asking ([`Audience::Myself`]
+    /// without a model). Left out for the leave-one-out check (`exclude`): the model was trained
+    /// on the very examples that check holds out.
+    fn read_model(
+        &self,
+        text: &str,
+        exclude: Option<usize>,
+        toks: &[Token],
+        explain: &mut Option<&mut Analysis>,
+    ) -> (Option<learned::Prediction>, Audience) {
+        let sc = &self.data.scoring;
+        let prediction = match (&self.model, exclude) {
+            (Some(model), None) => Some(model.predict(text)),
+            _ => None,
+        };
+        let mut audience = prediction
+            .as_ref()
+            .map(|p| p.audience(sc.model_audience_probability))
+            .unwrap_or_default();
+        // "My friend says she wants to end it all": the words are the friend's, and the model
+        // reads them as the writer's; a helper frame lowers the bar for the helper audience.
+        if let Some(p) = &prediction
+            && audience == Audience::Myself
+            && p.audiences[Audience::Helper as usize] >= sc.model_helper_frame_probability
+            && !self.data.rules.helper.find_all(toks).is_empty()
+        {
+            note(explain, || {
+                format!(
+                    "helper frame: helper at {:.2}, over {:.2}",
+                    p.audiences[Audience::Helper as usize],
+                    sc.model_helper_frame_probability
+                )
+            });
+            audience = Audience::Helper;
+        }
+        if let Some(pred) = &prediction {
+            self.note_model(pred, text, explain.as_deref_mut());
+        }
+        (prediction, audience)
+    }
+
+    /// What the model says, for `explain`: its best topics, the audience and the features that
+    /// pushed hardest towards its best topic.
+    fn note_model(&self, pred: &learned::Prediction, text: &str, explain: Option<&mut Analysis>) {
+        let (Some(a), Some(model)) = (explain, &self.model) else {
+            return;
+        };
+        let ranked = pred.ranked();
+        a.model = ranked
+            .iter()
+            .take(5)
+            .map(|&c| ModelScore {
+                topic: self.topics[self.model_topic[c]].id.clone(),
+                probability: pred.topics[c],
+                combined: 0.0,
+            })
+            .collect();
+        a.audience = Some(pred.audience(self.data.scoring.model_audience_probability));
+        a.audiences = Audience::ALL
+            .iter()
+            .zip(&pred.audiences)
+            .map(|(a, p)| (a.id().to_owned(), *p))
+            .collect();
+        if let Some(&best) = ranked.first() {
+            a.features = model.strongest_features(text, best, 8);
+        }
+    }
+
+    /// The urgency rules: an urgent topic the model is sure enough of joins the ones the cues
+    /// fired, and `fired` is put in the urgency order. Returns the urgent topics whose cue the
+    /// message denies and that the model is not sure enough of to overrule the denial.
+    fn urgency(
+        &self,
+        prediction: Option<&learned::Prediction>,
+        urgent: &mut UrgentCues,
+        explain: &mut Option<&mut Analysis>,
+    ) -> Vec<usize> {
+        let sc = &self.data.scoring;
+        let mut suppressed: Vec<usize> = Vec::new();
+        if let Some(pred) = prediction {
+            // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
+            // urgency order picks among them ("angry when I don't send" is a pressure cue, but
+            // "he'll post them if I leave" in the same message makes it sextortion).
+            // Only the model's two best topics: a third-placed urgent topic at the threshold is
+            // a model unsure between other readings, and escalating it answered adults asking
+            // about the law with the text written for under-18s.
+            let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
+            // The most urgent rank among crisis, sextortion and minors (the first three of
+            // URGENCY) that a cue or rule fired.
+            let cue_rank = urgent
+                .fired
+                .iter()
+                .filter_map(|&t| self.topics[t].urgency)
+                .filter(|&r| r < topics::MOST_URGENT)
+                .min();
+            // A topic whose urgent cue the message denies ("not suicidal") needs the model to
+            // be nearly sure: the words the denial names are what the model reads most.
+            for (c, &t) in self.model_topic.iter().enumerate() {
+                if self.topics[t].urgency.is_none() || urgent.fired.contains(&t) {
+                    continue;
+                }
+                let id = &self.topics[t].id;
+                let mut threshold = sc
+                    .model_urgent_by_topic
+                    .get(id)
+                    .copied()
+                    .unwrap_or(sc.model_urgent_probability);
+                let is_denied = urgent.denied.contains(&t);
+                if is_denied {
+                    threshold = threshold.max(sc.model_denied_urgent_probability);
+                }
+                if cue_rank.is_some_and(|r| self.topics[t].urgency.is_some_and(|u| u < r)) {
+                    threshold = threshold.max(sc.model_over_urgent_cue_probability);
+                }
+                if is_denied && pred.topics[c] < threshold {
+                    // Nor may the same words win it the combined score in the final choice.
+                    note(explain, || {
+                        format!(
+                            "model: {id} at {:.2}, under {threshold:.2} for a denied cue: not counted",
+                            pred.topics[c]
+                        )
+                    });
+                    suppressed.push(t);
+                    continue;
+                }
+                if pred.topics[c] >= threshold && top_two.contains(&c) {
+                    note(explain, || {
+                        format!(
+                            "model: {id} at {:.2}, over its urgent threshold {threshold:.2}: urgent",
+                            pred.topics[c]
+                        )
+                    });
+                    urgent.fired.push(t);
+                }
+            }
+        }
+        urgent.fired.sort_by_key(|&t| (self.urgency_rank(t), t));
+        urgent.fired.dedup();
+        suppressed
+    }
+
+    /// Where a topic stands in the urgency order; topics outside it come after all of them.
+    pub(super) fn urgency_rank(&self, topic: usize) -> usize {
+        self.topics[topic].urgency.unwrap_or(usize::MAX)
+    }
+}
+
+/// A topic's neighbour score: its three best similarities weighted by [`NEIGHBOUR_WEIGHTS`],
+/// over the sum of the weights.
+fn neighbour_score(top: &[f32; 3]) -> f32 {
+    let sum: f32 = NEIGHBOUR_WEIGHTS.iter().sum();
+    top.iter()
+        .zip(NEIGHBOUR_WEIGHTS)
+        .map(|(s, w)| s * w)
+        .sum::<f32>()
+        / sum
+}
