@@ -17,6 +17,9 @@ pub(super) struct Choice {
     pub(super) fired: Vec<usize>,
     /// Urgent topics whose urgent cue the message denies or only supposes.
     pub(super) touched: Vec<usize>,
+    /// Topics whose question frame ("what are the signs", "is it legal to") the message uses,
+    /// neither denied nor only supposed.
+    pub(super) framed: Vec<usize>,
     /// Who seems to be asking.
     pub(super) audience: Audience,
 }
@@ -342,13 +345,29 @@ impl Matcher {
                 });
                 return self.answer(c, u, &mut explain);
             }
+            let options: Vec<usize> = std::iter::once(best).chain(close).collect();
+            // The shape of the question says which of the close topics is asked, when it names
+            // exactly one of them: no need to ask back.
+            let framed: Vec<usize> = options
+                .iter()
+                .copied()
+                .filter(|t| c.framed.contains(t))
+                .collect();
+            if let [asked] = framed[..] {
+                note(&mut explain, || {
+                    format!(
+                        "close call: the question's frame names {}",
+                        self.topics[asked].id
+                    )
+                });
+                return self.answer(c, asked, &mut explain);
+            }
             note(&mut explain, || {
                 format!(
                     "model: runner-up within model_ambiguity_ratio {:.2} of the best: ask which one",
                     sc.model_ambiguity_ratio
                 )
             });
-            let options: Vec<usize> = std::iter::once(best).chain(close).collect();
             return self.ask_which(&options, c, explain);
         }
         note(&mut explain, || {

@@ -29,6 +29,13 @@ pub(super) struct HitState {
     at: HitSpan,
 }
 
+impl HitState {
+    /// Neither denied nor only supposed.
+    pub(super) fn is_plain(&self) -> bool {
+        !self.negated && !self.hypothetical
+    }
+}
+
 /// Weight and place of each topic's counted cue hits (no place: the age rule).
 pub(super) type CueWeights = HashMap<usize, Vec<(f32, Option<HitSpan>)>>;
 

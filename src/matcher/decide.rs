@@ -6,9 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    Analysis, Audience, MAX_INPUT_BYTES, Matcher, ModelScore, NeighbourScore, Outcome, TopicScore,
-    choose::Choice, cue_hits::UrgentCues, focus_of, index, learned, normalize::Token, note, squash,
-    strip_noise, topics,
+    Analysis, Audience, CueClass, MAX_INPUT_BYTES, Matcher, ModelScore, NeighbourScore, Outcome,
+    TopicScore, choose::Choice, cue_hits::UrgentCues, focus_of, index, learned, normalize::Token,
+    note, squash, strip_noise, topics,
 };
 
 /// Examples that count towards a topic's neighbour score, with their weights: the best match
@@ -47,10 +47,16 @@ impl Matcher {
         let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
         let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
         let suppressed = self.urgency(prediction.as_ref(), &mut urgent, &mut explain);
+        let framed = hits
+            .iter()
+            .filter(|(cue, hit)| self.data.cues[*cue].class == CueClass::Frame && hit.is_plain())
+            .map(|(cue, _)| self.cue_topic[*cue])
+            .collect();
         let choice = Choice {
             scored,
             fired: urgent.fired,
             touched: urgent.touched,
+            framed,
             audience,
         };
         self.choose(&choice, prediction.as_ref(), &suppressed, &toks, explain)
