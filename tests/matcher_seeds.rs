@@ -150,3 +150,19 @@ fn a_denied_urgent_word_does_not_win_through_the_model() {
     );
     assert_eq!(topic, "crisis");
 }
+
+#[test]
+fn two_builds_of_the_matcher_explain_a_message_to_the_same_bit() {
+    // Each build hashes its maps with its own random keys: nothing in a score may depend on the
+    // order a map is walked in.
+    let (a, b) = (matcher(), matcher());
+    for text in [
+        "Is sexting on WhatsApp safe since it's encrypted? How could it go wrong?",
+        "my ex still has my pics and says he'll send them to my family unless I pay",
+        "What signs say my partner's behaviour is risky or one-sided?",
+        "we've been together two years and I want to send him something for his birthday but I'm nervous about where it ends up, any tips",
+    ] {
+        let explain = |m: &Matcher| serde_json::to_string(&m.explain(text)).expect("JSON");
+        assert_eq!(explain(&a), explain(&b), "{text:?}");
+    }
+}

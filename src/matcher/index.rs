@@ -77,10 +77,12 @@ impl Index {
         let mut refs = Vec::with_capacity(docs.len());
         for (id, (r, f)) in docs.iter().enumerate() {
             refs.push(*r);
-            let weighted: Vec<(&String, f32)> = f
+            let mut weighted: Vec<(&String, f32)> = f
                 .iter()
                 .map(|(k, tf)| (k, (1.0 + tf.ln()) * idf[k.as_str()]))
                 .collect();
+            // Summed in one fixed order, so the same examples give the same bits every run.
+            weighted.sort_unstable_by(|a, b| a.0.cmp(b.0));
             let norm = weighted.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
             if norm == 0.0 {
                 continue;
@@ -113,7 +115,7 @@ impl Index {
         query: &HashMap<String, f32>,
         exclude: Option<usize>,
     ) -> HashMap<u32, f32> {
-        let weighted: Vec<(&str, f32)> = query
+        let mut weighted: Vec<(&str, f32)> = query
             .iter()
             .filter_map(|(k, tf)| {
                 self.idf
@@ -121,6 +123,9 @@ impl Index {
                     .map(|idf| (k.as_str(), (1.0 + tf.ln()) * idf))
             })
             .collect();
+        // Summed in one fixed order (a map's order changes every run), so the same message
+        // gets the same scores, to the last bit, every time.
+        weighted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let norm = weighted.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
         let mut acc: HashMap<u32, f32> = HashMap::new();
         if norm == 0.0 {

@@ -1,6 +1,7 @@
 //! Message -> topic matching: the decision core that picks which curated answer a person needs.
 //!
-//! Local, deterministic and explainable: no network, no model, no randomness.
+//! Local, deterministic and explainable: no network, no randomness, the same result to the last
+//! bit every run; the learned model ([`learned`]) is a file in the response set.
 //! [`Matcher::explain`] shows every step. This module holds the types and builds the matcher; a
 //! message is decided in these stages, in this order:
 //!
