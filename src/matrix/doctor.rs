@@ -11,7 +11,7 @@ use matrix_sdk::Client;
 use super::{
     fault::{Fault, SessionError},
     forget,
-    session::{self, SESSION_FILE, STORE_DIR},
+    session::{self, STORE_DIR},
     start::StartError,
 };
 use crate::{
@@ -195,7 +195,7 @@ fn forgets(config: &Config) -> Line {
 /// belong to one process at a time: beside a running bot, doctor does not open them (and says
 /// so) rather than race it.
 async fn with_the_stores(config: &Config, secrets: &Secrets, reachable: bool) -> Vec<Line> {
-    if !config.data_dir.join(STORE_DIR).exists() || !config.data_dir.join(SESSION_FILE).exists() {
+    if !config.data_dir.join(STORE_DIR).exists() || !session::has_session(&config.data_dir) {
         return vec![failed(
             "session",
             &StartError::NoSession(config.data_dir.clone()),

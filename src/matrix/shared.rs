@@ -117,21 +117,29 @@ impl Shared {
 /// waiting for an answer (a room's queue holds 64), never a growing record.
 #[derive(Debug, Default)]
 struct Recent {
+    /// Oldest first, for dropping.
     ids: VecDeque<OwnedEventId>,
+    /// The same ids, for the lookup every message makes.
+    set: HashSet<OwnedEventId>,
 }
 
 impl Recent {
     const CAP: usize = 1024;
 
     fn add(&mut self, id: OwnedEventId) {
-        if self.ids.len() == Self::CAP {
-            self.ids.pop_front();
+        if !self.set.insert(id.clone()) {
+            return;
+        }
+        if self.ids.len() == Self::CAP
+            && let Some(oldest) = self.ids.pop_front()
+        {
+            self.set.remove(&oldest);
         }
         self.ids.push_back(id);
     }
 
     fn contains(&self, id: &EventId) -> bool {
-        self.ids.iter().any(|i| i == id)
+        self.set.contains(id)
     }
 }
 
