@@ -5,7 +5,12 @@ use std::path::Path;
 /// The paths a `cargo build --release --locked` of this package reads: the manifest, the lock
 /// file, and every target's source (Cargo refuses a manifest whose declared bench is missing).
 fn paths_the_build_needs(manifest: &toml::Table) -> Vec<String> {
-    let mut needed = vec!["Cargo.toml".to_owned(), "Cargo.lock".to_owned()];
+    // `.cargo/config.toml` sets how the bundled SQLite is built (secure_delete).
+    let mut needed = vec![
+        "Cargo.toml".to_owned(),
+        "Cargo.lock".to_owned(),
+        ".cargo/config.toml".to_owned(),
+    ];
     for (kind, folder) in [("bin", "src/bin"), ("bench", "benches"), ("test", "tests")] {
         for target in manifest
             .get(kind)

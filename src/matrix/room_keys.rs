@@ -286,6 +286,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_sqlite_connection_deletes_securely_unasked() {
+        // One bundled SQLite serves matrix-sdk's stores and this module (Cargo links one
+        // libsqlite3-sys); .cargo/config.toml builds it with SQLITE_SECURE_DELETE, so the SDK's
+        // own connections, which never ask for it, zero what they delete too.
+        let db = rusqlite::Connection::open_in_memory().expect("opens");
+        let on: i64 = db
+            .query_row("PRAGMA secure_delete", [], |row| row.get(0))
+            .expect("readable");
+        assert_eq!(on, 1, "SQLite was built without SQLITE_SECURE_DELETE");
+    }
+
     #[tokio::test]
     async fn a_wrong_passphrase_or_a_missing_store_is_a_clear_error() {
         let dir = tempfile::tempdir().expect("temp dir");
