@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, unit tests, the matcher's property tests, and the
+# Runs every test: formatting, lints, cargo-deny's checks, unit tests, the matcher's property tests, and the
 # end-to-end tests against a real Synapse (installed into a venv on first use and started by
 # the tests themselves on 127.0.0.1).
 set -euo pipefail
@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 bash scripts/install-synapse.sh
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+# Licences, banned or duplicate crates, and sources (deny.toml); advisories need GitHub, which
+# this machine cannot reach (see deny.toml).
+deny=$(bash scripts/install-cargo-deny.sh)
+"$deny" deny --log-level error check licenses bans sources
 # Plain `cargo test`, not --all-targets: that would also run the load benchmark (minutes; run it
 # with `cargo bench --bench load`).
 cargo test --locked
