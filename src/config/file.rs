@@ -66,9 +66,12 @@ const ROOM_KEYS: &[&str] = &[
     "max_joins_per_inviter_per_hour",
     "notice_unencrypted",
     "names",
+    "leave_idle_after_days",
 ];
 const RATE_KEYS: &[&str] = &["burst", "per_minute", "global_burst", "global_per_minute"];
 const HEALTH_KEYS: &[&str] = &["listen"];
+/// `rooms.leave_idle_after_days` when unset: 30 days.
+const DEFAULT_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
 /// The file's sections, and the checks its values need beyond their type.
 impl Reader {
@@ -198,12 +201,16 @@ impl Reader {
         let names = self
             .strings(r, "names", "rooms.")
             .unwrap_or_else(|| vec!["confidant".to_owned()]);
+        let leave_idle_after = self
+            .days(r, "leave_idle_after_days", "rooms.", 3650.0)
+            .unwrap_or(Some(DEFAULT_IDLE));
         Some(RoomPolicy {
             allowed_inviters: allowed,
             max_members,
             max_joins_per_inviter_per_hour,
             notice_unencrypted,
             names,
+            leave_idle_after,
         })
     }
 

@@ -42,6 +42,9 @@ pub struct RoomPolicy {
     pub notice_unencrypted: bool,
     /// Names the bot answers to in rooms with more than two members (besides a mention).
     pub names: Vec<String>,
+    /// A room with no event for this long is left and forgotten, with its keys; `None` keeps
+    /// rooms however quiet they are. The only record used is the homeserver's own history.
+    pub leave_idle_after: Option<std::time::Duration>,
 }
 
 /// The per-sender flood limit: a token bucket kept in memory only.

@@ -122,6 +122,37 @@ impl Reader {
         }
     }
 
+    /// A number of days, whole or fractional, from 0 to `max`, if the key is present: `0` is
+    /// `Some(None)` (never), anything else `Some(Some(duration))`.
+    pub(super) fn days(
+        &mut self,
+        t: &toml::Table,
+        key: &str,
+        prefix: &str,
+        max: f64,
+    ) -> Option<Option<std::time::Duration>> {
+        let full = format!("{prefix}{key}");
+        let days = match t.get(key)? {
+            toml::Value::Integer(n) => *n as f64,
+            toml::Value::Float(x) => *x,
+            other => {
+                self.problem(
+                    &full,
+                    format!("expected a number of days, found a {}", other.type_str()),
+                );
+                return None;
+            }
+        };
+        if !(0.0..=max).contains(&days) {
+            self.problem(
+                &full,
+                format!("{days} is out of range; use 0 (never) to {max}"),
+            );
+            return None;
+        }
+        Some((days > 0.0).then(|| std::time::Duration::from_secs_f64(days * 86_400.0)))
+    }
+
     /// `true` or `false`, if the key is present.
     pub(super) fn boolean(&mut self, t: &toml::Table, key: &str, prefix: &str) -> Option<bool> {
         match t.get(key)? {

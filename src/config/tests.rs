@@ -107,6 +107,7 @@ fn every_problem_is_named_at_once() {
         max_joins_per_inviter_per_hour = 0
         notice_unencrypted = "yes"
         allowed_inviters = ["not a server!"]
+        leave_idle_after_days = -1
         [rate_limit]
         burst = 0
         [health]
@@ -125,6 +126,7 @@ fn every_problem_is_named_at_once() {
         "rooms.max_joins_per_inviter_per_hour",
         "rooms.notice_unencrypted",
         "rooms.allowed_inviters[0]",
+        "rooms.leave_idle_after_days",
         "rate_limit.burst",
         "health.listen",
     ] {
@@ -199,4 +201,30 @@ fn example_config_loads_with_env_overrides() {
     let c = load(&path, &env(&[])).unwrap();
     assert_eq!(c.rooms.max_members, 25);
     assert_eq!(c.rooms.max_joins_per_inviter_per_hour, 10);
+    assert_eq!(
+        c.rooms.leave_idle_after,
+        Some(std::time::Duration::from_secs(30 * 86_400))
+    );
+}
+
+#[test]
+fn idle_rooms_are_left_after_whole_or_fractional_days_or_never() {
+    let base = "homeserver = \"https://matrix.example.org\"\nuser_id = \"@bot:example.org\"\ndata_dir = \"/tmp/x\"\n[rooms]\n";
+    for (value, expected) in [
+        ("7", Some(std::time::Duration::from_secs(7 * 86_400))),
+        ("0.5", Some(std::time::Duration::from_secs(43_200))),
+        ("0", None),
+    ] {
+        let text = format!("{base}leave_idle_after_days = {value}\n");
+        let c = parse(&text, Path::new("/etc/confidant"), &env(&[])).unwrap();
+        assert_eq!(c.rooms.leave_idle_after, expected, "{value}");
+    }
+    for bad in ["-1", "nan", "inf", "4000", "\"30d\""] {
+        let text = format!("{base}leave_idle_after_days = {bad}\n");
+        assert_eq!(
+            problems(&text, &[]),
+            vec!["rooms.leave_idle_after_days".to_owned()],
+            "{bad}"
+        );
+    }
 }

@@ -31,7 +31,7 @@ use super::{
     forget::{Forgetter, Pending},
     handle::room_worker,
     health::{self, Health},
-    join,
+    idle, join,
     outbox::{backoff, error_kind},
     parse,
     room_keys::RoomKeys,
@@ -100,6 +100,8 @@ pub async fn run(
         tasks: JoinSet::new(),
         failures: 0,
         timeout: Duration::ZERO,
+        next_sweep: Instant::now(),
+        sweeping: None,
     };
     let ended = sync.until(shutdown).await;
     sync.drain().await;
@@ -123,6 +125,10 @@ struct Sync {
     failures: u32,
     /// The next sync's long-poll timeout: zero for the first, so a start catches up at once.
     timeout: Duration,
+    /// When to look for quiet rooms next ([`idle`]).
+    next_sweep: Instant,
+    /// The look for quiet rooms under way, if one is.
+    sweeping: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Sync {
@@ -136,7 +142,10 @@ impl Sync {
             tokio::select! {
                 _ = &mut shutdown => return None,
                 result = self.client.sync_once(settings) => match result {
-                    Ok(response) => self.synced(response),
+                    Ok(response) => {
+                        self.synced(response);
+                        self.sweep_if_due();
+                    }
                     Err(e) => {
                         if let Some(ended) = self.failed(&e) {
                             return Some(ended);
@@ -191,6 +200,22 @@ impl Sync {
         }
     }
 
+    /// Starts a look for quiet rooms when one is due and none is under way.
+    fn sweep_if_due(&mut self) {
+        let Some(idle_after) = self.shared.config.rooms.leave_idle_after else {
+            return;
+        };
+        let now = Instant::now();
+        if now < self.next_sweep || self.sweeping.as_ref().is_some_and(|s| !s.is_finished()) {
+            return;
+        }
+        self.next_sweep = now + idle::sweep_every(idle_after);
+        let (shared, client) = (self.shared.clone(), self.client.clone());
+        self.sweeping = Some(tokio::spawn(async move {
+            idle::sweep(&shared, &client, idle_after).await;
+        }));
+    }
+
     /// A failed sync: the session's end when the token is gone (that will not come back by
     /// retrying); anything else (a 5xx, a 429, a dropped connection, another 4xx) might pass,
     /// so it is counted for the backoff.
@@ -220,6 +245,10 @@ impl Sync {
             "stopping: finishing replies in flight"
         );
         self.workers.clear();
+        // Not a reply: a look for quiet rooms is simply done again after the next start.
+        if let Some(sweep) = self.sweeping.take() {
+            sweep.abort();
+        }
         let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
             while self.tasks.join_next().await.is_some() {}
         })

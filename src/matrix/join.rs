@@ -1,11 +1,16 @@
 //! Joining rooms: an invite or a room upgrade is followed when [`super::invites`]' rules allow
-//! it, and a room larger than `rooms.max_members` is left at once.
+//! it and the room is no larger than `rooms.max_members`. The size is asked of the homeserver
+//! before joining (its room summary) and counted again after; a room too large, or one whose
+//! members cannot be counted after joining, is left at once.
 
 use matrix_sdk::{
     Client, Room, RoomMemberships,
-    ruma::{MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId},
+    ruma::{
+        MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, RoomId,
+        api::client::room::get_summary,
+    },
 };
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::{
     outbox::{self, backoff, error_kind},
@@ -26,9 +31,11 @@ pub async fn on_invite(shared: &Shared, room: Room) {
             "invite declined: {}",
             refusal.why()
         );
-        if room.leave().await.is_ok() {
-            let _ = room.forget().await;
-        }
+        decline(&room).await;
+        return;
+    }
+    if too_large_to_join(shared, &room.client(), room.room_id()).await {
+        decline(&room).await;
         return;
     }
     for attempt in 1..=8 {
@@ -75,6 +82,9 @@ pub async fn on_upgrade(
         );
         return;
     }
+    if too_large_to_join(shared, client, &replacement).await {
+        return;
+    }
     match client.join_room_by_id(&replacement).await {
         Ok(new_room) => {
             if stays(shared, &new_room).await {
@@ -85,21 +95,60 @@ pub async fn on_upgrade(
     }
 }
 
-/// After a join: a room larger than `rooms.max_members` is left and forgotten at once, with its
-/// keys; returns whether the bot stays.
-async fn stays(shared: &Shared, room: &Room) -> bool {
-    let members = room
-        .members(RoomMemberships::JOIN)
-        .await
-        .map(|m| m.len() as u64)
-        .unwrap_or(0);
+/// Declines an invite: the room is left and forgotten without ever being joined.
+async fn decline(room: &Room) {
+    if room.leave().await.is_ok() {
+        let _ = room.forget().await;
+    }
+}
+
+/// Whether the homeserver says, before the bot joins, that the room would have more joined
+/// members than `rooms.max_members` with the bot (Matrix 1.15's room summary, which Synapse gives an invitee). When
+/// the homeserver cannot say (an older server, a remote room it has not seen), the count after
+/// joining decides.
+async fn too_large_to_join(shared: &Shared, client: &Client, room_id: &RoomId) -> bool {
+    let request = get_summary::v1::Request::new(room_id.to_owned().into(), Vec::new());
+    let response = match client.send(request).await {
+        Ok(response) => response,
+        Err(e) => {
+            debug!(
+                error = error_kind(&e.into()),
+                "no room summary before joining; counting after"
+            );
+            return false;
+        }
+    };
+    // Counted with the bot, as after joining.
+    let members = u64::from(response.summary.num_joined_members) + 1;
     if members <= shared.config.rooms.max_members {
-        return true;
+        return false;
     }
     info!(
         outcome = "refused",
-        members, "room is larger than rooms.max_members; leaving"
+        reason = "too-large",
+        members,
+        "room is larger than rooms.max_members; not joining"
     );
+    true
+}
+
+/// After a join: a room larger than `rooms.max_members`, or one whose members cannot be
+/// counted, is left and forgotten at once, with its keys; returns whether the bot stays.
+async fn stays(shared: &Shared, room: &Room) -> bool {
+    match outbox::retrying("members", || room.members(RoomMemberships::JOIN)).await {
+        Ok(members) if members.len() as u64 <= shared.config.rooms.max_members => return true,
+        Ok(members) => info!(
+            outcome = "refused",
+            reason = "too-large",
+            members = members.len(),
+            "room is larger than rooms.max_members; leaving"
+        ),
+        Err(_) => warn!(
+            outcome = "refused",
+            reason = "uncounted",
+            "the room's members could not be counted; leaving"
+        ),
+    }
     if outbox::leave(room).await.is_ok() {
         let _ = room.forget().await;
         shared.forgetter.erase_keys(room.room_id());

@@ -4,7 +4,8 @@
 //! - [`bot`]: start-up and the sync loop; [`handle`]: a room's events, read, planned and acted
 //!   on; [`parse`]: an event into what the plan needs.
 //! - [`outbox`]: sending, with retries; [`join`] and [`invites`]: invites, upgrades and who may
-//!   bring the bot in; [`forget`] and [`room_keys`]: forgetting a room and erasing its keys.
+//!   bring the bot in; [`idle`]: leaving quiet rooms; [`forget`] and [`room_keys`]: forgetting
+//!   a room and erasing its keys.
 //! - [`shared`]: the state every room's worker shares.
 //! - [`session`], [`fault`], [`start`]: identity, stores, what a homeserver error means, and
 //!   why the bot cannot start, worded once;
@@ -17,6 +18,7 @@ pub mod fault;
 pub mod forget;
 mod handle;
 pub mod health;
+mod idle;
 pub mod invites;
 mod join;
 pub mod login;
