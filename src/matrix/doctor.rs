@@ -1,8 +1,9 @@
 //! `confidant doctor`: the operator's health check.
 //!
 //! Doctor runs every check it can and prints one line each, ✓ or ✗, with the exact fix. It
-//! opens the stores read-mostly and never creates, resets or deletes anything: a missing store
-//! or session is reported, not made.
+//! changes no byte of the data dir: it opens a scratch copy of the stores (removed after), takes
+//! the data dir's lock without writing to the lock file, and never creates, resets or deletes
+//! anything of the bot's: a missing store or session is reported, not made.
 
 use std::{fmt, path::Path, time::Duration};
 
@@ -201,17 +202,28 @@ async fn with_the_stores(config: &Config, secrets: &Secrets, reachable: bool) ->
             &StartError::NoSession(config.data_dir.clone()),
         )];
     }
-    let _lock = match session::lock_data_dir(&config.data_dir) {
+    let _lock = match session::hold_data_dir(&config.data_dir) {
         Ok(lock) => lock,
         Err(e) => {
             let e = StartError::Locked(e);
             return vec![fail("stores", format!("not opened: {e}"), e.fix())];
         }
     };
-    let client = match session::build_client(config, &secrets.store_passphrase).await {
-        Ok(c) => c,
-        Err(e) => return vec![failed_any("stores", &e)],
+    let scratch = match Scratch::copy_of(&config.data_dir) {
+        Ok(scratch) => scratch,
+        Err(e) => {
+            return vec![fail(
+                "stores",
+                format!("cannot copy the stores to check them: {e}"),
+                "make sure the data dir is writable by the bot's user and has room for a copy of the store folder",
+            )];
+        }
     };
+    let client =
+        match session::build_client_at(config, &scratch.dir, &secrets.store_passphrase).await {
+            Ok(c) => c,
+            Err(e) => return vec![failed_any("stores", &e)],
+        };
     let mut lines = vec![pass(
         "stores",
         "crypto and state stores open with the passphrase",
@@ -243,6 +255,44 @@ async fn with_the_stores(config: &Config, secrets: &Secrets, reachable: bool) ->
     lines.push(cross_signing(&client).await);
     lines.push(encryption(&client).await);
     lines
+}
+
+/// The folder in the data dir that holds doctor's copy of the stores while it runs.
+const SCRATCH_DIR: &str = ".doctor-scratch";
+
+/// A copy of the store folder, removed when dropped. Doctor opens the copy: opening the stores
+/// writes to them (the device list the key query brings, a change counter in each file's
+/// header), and doctor changes no byte of the real ones. The copy sits beside them, as private
+/// as they are, and is made while doctor holds the data dir's lock, so no bot writes meanwhile.
+struct Scratch {
+    dir: std::path::PathBuf,
+}
+
+impl Scratch {
+    fn copy_of(data_dir: &Path) -> std::io::Result<Scratch> {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = data_dir.join(SCRATCH_DIR);
+        // Left by a doctor that was killed.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        let scratch = Scratch { dir };
+        for entry in std::fs::read_dir(data_dir.join(STORE_DIR))? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                // Modes come along with the bytes.
+                std::fs::copy(entry.path(), scratch.dir.join(entry.file_name()))?;
+            }
+        }
+        Ok(scratch)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// The homeserver knows the stored session, on the stored device.

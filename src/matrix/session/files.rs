@@ -62,22 +62,44 @@ pub fn lock_data_dir(dir: &Path) -> Result<DirLock, LockError> {
         .mode(0o600)
         .open(&path)
         .map_err(io)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
-            let holder = fs::read_to_string(&path)
-                .ok()
-                .and_then(|t| t.trim().parse().ok());
-            return Err(LockError::Held {
-                dir: dir.to_owned(),
-                holder,
-            });
-        }
-        Err(fs::TryLockError::Error(e)) => return Err(io(e)),
-    }
+    try_lock(&file, dir, &path)?;
     file.set_len(0).map_err(io)?;
     write!(file, "{}", std::process::id()).map_err(io)?;
     Ok(DirLock { _file: file })
+}
+
+/// Takes the data dir's lock like [`lock_data_dir`], but writes nothing: for `doctor`, which
+/// changes no byte of the data dir. The lock file must exist (`login` and `run` make it).
+pub fn hold_data_dir(dir: &Path) -> Result<DirLock, LockError> {
+    let path = dir.join(LOCK_FILE);
+    let file = fs::File::open(&path).map_err(|source| LockError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    try_lock(&file, dir, &path)?;
+    Ok(DirLock { _file: file })
+}
+
+/// The lock on `file`, or who holds it: the pid in the file, when that process is running
+/// (`doctor` writes none, so a stale pid from an earlier run is not named).
+fn try_lock(file: &fs::File, dir: &Path, path: &Path) -> Result<(), LockError> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(path)
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok())
+                .filter(|pid| Path::new(&format!("/proc/{pid}")).exists());
+            Err(LockError::Held {
+                dir: dir.to_owned(),
+                holder,
+            })
+        }
+        Err(fs::TryLockError::Error(e)) => Err(LockError::Io {
+            path: path.to_owned(),
+            source: e,
+        }),
+    }
 }
 
 /// Entries of the data dir (and the dir itself) that group or others may read.

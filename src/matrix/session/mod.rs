@@ -27,7 +27,9 @@ use matrix_sdk_base::crypto::CollectStrategy;
 use serde::{Deserialize, Serialize};
 
 use self::files::create_private_dir;
-pub use self::files::{DirLock, LOCK_FILE, LockError, lock_data_dir, loose_modes, write_private};
+pub use self::files::{
+    DirLock, LOCK_FILE, LockError, hold_data_dir, lock_data_dir, loose_modes, write_private,
+};
 use super::{
     fault::{Fault, Next, SessionError},
     outbox::backoff,
@@ -90,7 +92,16 @@ pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
 /// Opens the encrypted stores and builds the client; a wrong passphrase fails here, closed:
 /// nothing is reset or wiped.
 pub async fn build_client(config: &Config, passphrase: &Secret<String>) -> anyhow::Result<Client> {
-    let store_dir = config.data_dir.join(STORE_DIR);
+    build_client_at(config, &config.data_dir.join(STORE_DIR), passphrase).await
+}
+
+/// The same, on the stores in `store_dir` (`doctor` opens a scratch copy).
+pub async fn build_client_at(
+    config: &Config,
+    store_dir: &Path,
+    passphrase: &Secret<String>,
+) -> anyhow::Result<Client> {
+    let store_dir = store_dir.to_owned();
     create_private_dir(&store_dir)?;
     let sqlite = SqliteStoreConfig::new(&store_dir).passphrase(Some(passphrase.expose()));
     let not_opened = |cause: String| StartError::Stores {
