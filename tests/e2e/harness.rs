@@ -251,7 +251,7 @@ fn python(what: &str, script: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -259,7 +259,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn http_get(port: u16, path: &str) -> Option<String> {
+pub fn http_get(port: u16, path: &str) -> Option<String> {
     use std::io::Write;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
@@ -596,6 +596,40 @@ impl User {
             .expect("sync");
     }
 
+    /// Waits until `who` has left `room` (or declined its invite); panics after `wait`.
+    pub async fn wait_left(&self, room: &Room, who: &UserId, wait: Duration) {
+        let deadline = Instant::now() + wait;
+        loop {
+            self.sync().await;
+            if let Ok(Some(m)) = room.get_member_no_sync(who).await
+                && *m.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Leave
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{who} did not leave");
+        }
+    }
+
+    /// Every membership `who` has had in `room`, oldest first, as the homeserver's history
+    /// has them (`invite`, `join`, `leave` …).
+    pub async fn memberships(&self, room: &Room, who: &UserId) -> Vec<String> {
+        use matrix_sdk::ruma::api::client::message::get_message_events::v3 as messages;
+        let mut request = messages::Request::backward(room.room_id().to_owned());
+        request.limit = 1000u32.into();
+        let response = self.client.send(request).await.expect("history");
+        let mut found: Vec<String> = response
+            .chunk
+            .iter()
+            .filter_map(|e| {
+                let e: serde_json::Value = serde_json::from_str(e.json().get()).ok()?;
+                (e["type"] == "m.room.member" && e["state_key"] == who.as_str())
+                    .then(|| e["content"]["membership"].as_str().unwrap_or("").to_owned())
+            })
+            .collect();
+        found.reverse();
+        found
+    }
+
     /// Waits until `who` has joined `room`.
     pub async fn wait_joined(&self, room: &Room, who: &UserId) {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -719,6 +753,8 @@ pub struct Reply {
     pub body: String,
     /// The message it is a reply to, if any.
     pub in_reply_to: Option<OwnedEventId>,
+    /// The thread it is in, if any (its root event).
+    pub thread: Option<OwnedEventId>,
 }
 
 fn reply_from(
@@ -730,23 +766,28 @@ fn reply_from(
         return (sender.as_deref() == Some(from)).then(|| Reply {
             body: "<undecryptable>".to_owned(),
             in_reply_to: None,
+            thread: None,
         });
     }
     match event.raw().deserialize().ok()? {
         AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
             SyncMessageLikeEvent::Original(m),
         )) if m.sender == from => {
-            let in_reply_to = match m.content.relates_to {
-                Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id),
-                Some(Relation::Thread(t)) => t.in_reply_to.map(|r| r.event_id),
-                _ => None,
+            let (in_reply_to, thread) = match m.content.relates_to {
+                Some(Relation::Reply(r)) => (Some(r.in_reply_to.event_id), None),
+                Some(Relation::Thread(t)) => (t.in_reply_to.map(|r| r.event_id), Some(t.event_id)),
+                _ => (None, None),
             };
             let body = match m.content.msgtype {
                 MessageType::Notice(n) => n.body,
                 MessageType::Text(t) => t.body,
                 _ => "<other>".to_owned(),
             };
-            Some(Reply { body, in_reply_to })
+            Some(Reply {
+                body,
+                in_reply_to,
+                thread,
+            })
         }
         _ => None,
     }

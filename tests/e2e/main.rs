@@ -278,6 +278,159 @@ async fn group_room_is_answered_only_when_addressed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pill_mention_in_a_thread_is_answered_in_that_thread() {
+    use matrix_sdk::ruma::events::{
+        Mentions,
+        relation::Thread,
+        room::message::{Relation, RoomMessageEventContent},
+    };
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let alice = User::new(synapse).await;
+    let bob = User::new(synapse).await;
+    let room = alice
+        .create_room(&[&bot.user_id, &bob.user_id()], true, false)
+        .await;
+    bob.join(&room.room_id().to_owned()).await;
+    alice.wait_joined(&room, &bot.user_id).await;
+    alice.wait_joined(&room, &bob.user_id()).await;
+
+    let root = alice.say(&room, "a thread for our questions").await;
+    let in_thread = |content: RoomMessageEventContent| {
+        let mut content = content;
+        content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
+        content
+    };
+    // Not addressed: the bot's name is nowhere, and no mention.
+    room.send(in_thread(RoomMessageEventContent::text_plain(
+        "how do we talk about boundaries for sexting",
+    )))
+    .await
+    .expect("sent");
+    // Addressed only by a pill, as Element sends it: the body says "Helper", not the bot's
+    // name; the link and `m.mentions` carry the user id.
+    let pill = format!(
+        "<a href=\"https://matrix.to/#/{}\">Helper</a>: what does consent mean when sending nudes?",
+        bot.user_id
+    );
+    let question = room
+        .send(in_thread(
+            RoomMessageEventContent::text_html(
+                "Helper: what does consent mean when sending nudes?",
+                pill,
+            )
+            .add_mentions(Mentions::with_user_ids([bot.user_id.clone()])),
+        ))
+        .await
+        .expect("sent")
+        .response
+        .event_id;
+
+    let replies = alice
+        .replies_from(&room, &bot.user_id, REPLY_WAIT, |r| !r.is_empty())
+        .await;
+    let late = alice
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        late.is_empty(),
+        "the unaddressed one was answered: {late:#?}"
+    );
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert!(is_answer_of(&replies[0].body, "consent"), "{replies:#?}");
+    assert_eq!(
+        replies[0].thread.as_ref(),
+        Some(&root),
+        "in the question's thread"
+    );
+    assert_eq!(
+        replies[0].in_reply_to.as_ref(),
+        Some(&question),
+        "replies to it"
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_answers_in_flight_sends_each_once_then_stops() {
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    // One message a second: the second and third answers are still being sent (waiting out
+    // M_LIMIT_EXCEEDED) when the first arrives and SIGTERM is sent.
+    synapse.throttle(&bot.user_id, 1, 1);
+    let mut questions = Vec::new();
+    for i in 0..3 {
+        questions.push(
+            user.say(&room, &format!("how do i turn off photo backups ({i})"))
+                .await,
+        );
+    }
+    let first = user
+        .replies_from(&room, &bot.user_id, REPLY_WAIT, |r| !r.is_empty())
+        .await;
+    assert_eq!(first.len(), 1, "{first:#?}");
+    bot.stop(); // SIGTERM; asserts a clean exit
+
+    let rest = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        bot.log(1).contains("stopping: finishing replies in flight"),
+        "{}",
+        bot.log(1)
+    );
+    // Restarted, the bot answers none of them again.
+    bot.start(synapse);
+    let again = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        again.is_empty(),
+        "answered again after the restart: {again:#?}"
+    );
+    let pointed: Vec<_> = first
+        .iter()
+        .chain(&rest)
+        .map(|r| r.in_reply_to.clone())
+        .collect();
+    let expected: Vec<_> = questions.iter().cloned().map(Some).collect();
+    assert_eq!(
+        pointed, expected,
+        "each answered once, in order, before the stop"
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_and_names_nobody() {
+    let port = harness::free_port();
+    let (_, mut bot, user, room) = encrypted_dm_with(&[(
+        "# listen = \"127.0.0.1:9090\"",
+        &format!("listen = \"127.0.0.1:{port}\""),
+    )])
+    .await;
+    user.say(&room, "is sexting on whatsapp safe").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1);
+    for path in ["/health/live", "/health/ready"] {
+        let got = harness::http_get(port, path).expect("the endpoint answers");
+        assert!(got.starts_with("HTTP/1.1 200"), "{path}: {got}");
+        let room_id = room.room_id().as_str();
+        for who in [user.user_id().localpart(), bot.user_id.localpart(), room_id] {
+            assert!(!got.contains(who), "{path} names {who}: {got}");
+        }
+    }
+    let missing = harness::http_get(port, "/metrics").expect("answers");
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    bot.stop();
+    assert!(
+        harness::http_get(port, "/health/live").is_none(),
+        "gone with the bot"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_notices_edits_undecryptable_and_redacted_messages_get_the_right_reply() {
     use matrix_sdk::ruma::{
         OwnedMxcUri, TransactionId,
@@ -761,6 +914,20 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
             && !output_text(&login).contains(harness::PASSWORD)
     );
 
+    // Every byte and mode of every file in the data dir, to show doctor changes none.
+    let snapshot = || {
+        files_below(&bot.data_dir())
+            .into_iter()
+            .map(|p| {
+                let mode = std::fs::metadata(&p).expect("stat").permissions().mode();
+                let bytes = std::fs::read(&p).expect("readable");
+                (p, mode, bytes)
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = snapshot();
+    assert!(!before.is_empty());
+
     // After login, no password is needed.
     let doctor = bot.command(synapse, &["doctor"], &[("CONFIDANT_PASSWORD", "")]);
     assert!(doctor.status.success(), "{}", output_text(&doctor));
@@ -804,6 +971,15 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
         "stores",
         "set CONFIDANT_STORE_PASSPHRASE",
     );
+    let after = snapshot();
+    assert_eq!(
+        after.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        before.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        "doctor added or removed files"
+    );
+    for (was, is) in before.iter().zip(&after) {
+        assert!(was == is, "doctor changed {}", is.0.display());
+    }
     let session = bot.data_dir().join("session.json");
     std::fs::set_permissions(&session, std::fs::Permissions::from_mode(0o644)).unwrap();
     red(&[], "data dir", "chmod -R go-rwx");
@@ -1134,7 +1310,7 @@ async fn one_inviter_brings_the_bot_into_at_most_the_capped_number_of_rooms() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invites_to_rooms_over_the_member_limit_are_declined() {
+async fn invites_to_rooms_over_the_member_limit_are_declined_without_joining() {
     let synapse = synapse();
     let mut bot = Bot::new(synapse);
     bot.edit_config("max_members = 25", "max_members = 2");
@@ -1146,24 +1322,46 @@ async fn invites_to_rooms_over_the_member_limit_are_declined() {
     alice.wait_joined(&room, &bob.user_id()).await;
     room.invite_user_by_id(&bot.user_id).await.expect("invited");
 
-    let deadline = std::time::Instant::now() + REPLY_WAIT;
-    loop {
-        alice.sync().await;
-        let member = room.get_member_no_sync(&bot.user_id).await.unwrap();
-        if member.is_some_and(|m| {
-            *m.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Leave
-        }) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the bot did not decline"
-        );
-    }
-    assert!(bot.log(1).contains("rooms.max_members"), "the log says why");
+    alice.wait_left(&room, &bot.user_id, REPLY_WAIT).await;
+    // The homeserver's room summary said the room was too large before the bot joined.
+    assert_eq!(
+        alice.memberships(&room, &bot.user_id).await,
+        ["invite", "leave"],
+        "declined without joining: {}",
+        bot.log(1)
+    );
+    assert!(
+        bot.log(1).contains("rooms.max_members; not joining"),
+        "the log says why: {}",
+        bot.log(1)
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_quiet_for_leave_idle_after_days_is_left_and_its_keys_erased() {
+    // 0.0003 days is about 26 seconds.
+    let (_, mut bot, user, room) = encrypted_dm_with(&[(
+        "leave_idle_after_days = 30",
+        "leave_idle_after_days = 0.0003",
+    )])
+    .await;
+    user.say(&room, "is sexting on whatsapp safe").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1, "answered while the room is in use");
+    let answered = std::time::Instant::now();
+
+    user.wait_left(&room, &bot.user_id, Duration::from_secs(120))
+        .await;
+    assert!(
+        answered.elapsed() >= Duration::from_secs(20),
+        "left before the room had been quiet long enough: {:?}",
+        answered.elapsed()
+    );
+    assert!(bot.wait_for_log("left-idle", REPLY_WAIT), "{}", bot.log(1));
     assert!(
         bot.wait_for_log("keys-erased", REPLY_WAIT),
-        "the refused room's keys are erased: {}",
+        "the quiet room's keys are erased: {}",
         bot.log(1)
     );
     bot.stop();
