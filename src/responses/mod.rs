@@ -14,8 +14,10 @@ use serde::Deserialize;
 
 use crate::{config::Region, matcher::Audience};
 
+mod hours;
 mod rules;
 
+pub use hours::{ALWAYS, DAYS, Hours, Status};
 use rules::validate;
 
 /// The first screen of an answer on a phone.
