@@ -18,7 +18,7 @@ mod hours;
 mod rules;
 
 pub use hours::{ALWAYS, DAYS, Hours, Status};
-use rules::validate;
+use rules::{read_hours, validate};
 
 /// The first screen of an answer on a phone.
 pub const MAX_ANSWER_CHARS: usize = 1500;
@@ -144,6 +144,16 @@ pub struct Resource {
     /// A caveat, such as "check before calling" for an unconfirmed number.
     #[serde(default)]
     pub note: Option<String>,
+    /// When it is open, as the fact sheet gives it: `"24/7"`, or days and times such as
+    /// `"Mon-Fri 10:00-16:00"` in the zone `tz` (the grammar is in `responses/README.md`).
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// The IANA time zone of `hours`, such as `"Europe/London"`; not needed for `"24/7"`.
+    #[serde(default)]
+    pub tz: Option<String>,
+    /// `hours` and `tz`, parsed once when the set loads; `None` for a line without hours.
+    #[serde(skip)]
+    pub opening: Option<Hours>,
 }
 
 impl Resource {
@@ -365,6 +375,7 @@ pub fn from_files(files: &Files) -> Result<ResponseSet, ResponseError> {
             why: "missing".into(),
         });
     }
+    read_hours(&mut topics, &mut issues);
     validate(&topics, &mut issues);
     match messages {
         Some(messages) if issues.is_empty() => {
