@@ -183,6 +183,12 @@ pub struct Messages {
     pub follow_ups_label: String,
     /// Heading before the region resources.
     pub resources_label: String,
+    /// Said after a line with opening hours that is open when the reply is sent.
+    pub open_now: String,
+    /// Said after a line with opening hours that is closed when the reply is sent; `{day}`,
+    /// `{time}` and `{zone}` become when it opens next, in its own zone (`{zone}` is the zone's
+    /// city, "London").
+    pub closed_now: String,
     /// Label before the sources.
     pub sources_label: String,
     /// Offers the whole answer after a part written for who is asking; `{number}` is the

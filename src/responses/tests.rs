@@ -36,6 +36,8 @@ url = "https://example.org/{id}"
         "did_you_mean",
         "follow_ups_label",
         "resources_label",
+        "open_now",
+        "closed_now",
         "sources_label",
         "whole_answer",
         "menu_label",
