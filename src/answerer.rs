@@ -4,9 +4,11 @@
 
 use std::path::Path;
 
+use jiff::Timestamp;
+
 use crate::{
     matcher::{LearnedModel, Matcher, MatcherData, MatcherError, Outcome, TopicProfile},
-    reply::{Composer, Instance},
+    reply::{Clock, Composer, Instance},
     responses::{self, ResponseError, ResponseSet},
 };
 
@@ -55,21 +57,32 @@ impl Answerer {
         self.matcher.classify(text)
     }
 
-    /// The message the bot sends for `outcome`.
+    /// The message the bot sends for `outcome` now: the clock the running bot, `ask` and `chat`
+    /// answer by, for the "open now" notes of helplines with opening hours.
     pub fn compose(&self, outcome: &Outcome) -> String {
-        self.composer().compose(outcome)
+        self.compose_at(outcome, Timestamp::now())
     }
 
-    /// The outcome for `text` and the message the bot sends for it.
+    /// The message the bot sends for `outcome` at the instant `now`.
+    pub fn compose_at(&self, outcome: &Outcome, now: Timestamp) -> String {
+        self.composer(Clock::At(now)).compose(outcome)
+    }
+
+    /// The outcome for `text` and the message the bot sends for it now.
     pub fn answer(&self, text: &str) -> (Outcome, String) {
+        self.answer_at(text, Timestamp::now())
+    }
+
+    /// The outcome for `text` and the message the bot sends for it at the instant `now`.
+    pub fn answer_at(&self, text: &str, now: Timestamp) -> (Outcome, String) {
         let outcome = self.classify(text);
-        let reply = self.compose(&outcome);
+        let reply = self.compose_at(&outcome, now);
         (outcome, reply)
     }
 
-    /// The composer, for the bot's fixed messages and menus.
-    pub fn composer(&self) -> Composer<'_> {
-        Composer::new(&self.set, &self.instance)
+    /// The composer for replies sent at `clock`, for the bot's fixed messages and menus.
+    pub fn composer(&self, clock: Clock) -> Composer<'_> {
+        Composer::new(&self.set, &self.instance, clock)
     }
 
     /// The curated set.

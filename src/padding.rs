@@ -9,7 +9,8 @@
 //!
 //! The room id and event type around the content are the same for every message in a room, so
 //! one content size means one ciphertext size. `confidant check` fails when an answer (with an
-//! overlay, the longest follow-up list and the longest reply metadata) would not fit.
+//! overlay, the longest follow-up list, the longer opening-hours note on every line with hours,
+//! and the longest reply metadata) would not fit.
 
 use matrix_sdk::ruma::{
     events::{AnyMessageLikeEventContent, room::message::RoomMessageEventContent},

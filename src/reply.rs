@@ -1,15 +1,18 @@
 //! Turns the matcher's outcome into the message the user gets, from the curated set only.
 //!
-//! A reply is Markdown: the answer, the region resources (the operator's region first), the
-//! follow-up topics as numbers to reply with, and the sources. The Matrix layer renders it to
-//! HTML and keeps the Markdown as the plain-text body, so every client shows the whole answer.
+//! A reply is Markdown: the answer, the region resources (the operator's region first, each line
+//! with opening hours saying whether it is open at the reply's time), the follow-up topics as
+//! numbers to reply with, and the sources. The Matrix layer renders it to HTML and keeps the
+//! Markdown as the plain-text body, so every client shows the whole answer.
 
 use std::fmt::Write;
+
+use jiff::Timestamp;
 
 use crate::{
     config::Region,
     matcher::{Audience, Outcome},
-    responses::{ResponseSet, Topic},
+    responses::{DAYS, Hours, ResponseSet, Status, Topic},
     topics,
 };
 
@@ -32,6 +35,17 @@ impl Default for Instance {
             homeserver: "the homeserver this bot runs on".to_owned(),
         }
     }
+}
+
+/// The time a reply is composed for: what the opening-hours notes of its resources say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The reply goes out at this instant: each line with hours says "open now", or "closed
+    /// now" and when it opens.
+    At(Timestamp),
+    /// Each line with hours carries the longer of its two notes, whatever the hour: what
+    /// `check` measures, so a length rule that holds for it holds at any time of the week.
+    Longest,
 }
 
 /// A reply as the bot sends it.
@@ -67,12 +81,17 @@ impl AsSent {
 pub struct Composer<'a> {
     set: &'a ResponseSet,
     instance: &'a Instance,
+    clock: Clock,
 }
 
 impl<'a> Composer<'a> {
-    /// A composer for one set and instance.
-    pub fn new(set: &'a ResponseSet, instance: &'a Instance) -> Self {
-        Composer { set, instance }
+    /// A composer for one set and instance, for replies sent at `clock`.
+    pub fn new(set: &'a ResponseSet, instance: &'a Instance, clock: Clock) -> Self {
+        Composer {
+            set,
+            instance,
+            clock,
+        }
     }
 
     /// The Markdown reply for an outcome.
@@ -171,6 +190,9 @@ impl<'a> Composer<'a> {
                     if let Some(note) = &r.note {
                         let _ = write!(out, " ({note})");
                     }
+                    if let Some(hours) = &r.opening {
+                        let _ = write!(out, " ({})", self.hours_note(hours));
+                    }
                 }
             }
             if region == preferred {
@@ -178,6 +200,38 @@ impl<'a> Composer<'a> {
             }
         }
         Some(local_end)
+    }
+
+    /// "open now", or "closed now; opens Mon 10:00 London time", for the reply's clock.
+    fn hours_note(&self, hours: &Hours) -> String {
+        let messages = &self.set.messages;
+        let open = messages.open_now.trim().to_owned();
+        let closed = |day: &str, time: &str, place: &str| {
+            messages
+                .closed_now
+                .trim()
+                .replace("{day}", day)
+                .replace("{time}", time)
+                .replace("{zone}", place)
+        };
+        match self.clock {
+            Clock::At(now) => match hours.status_at(now) {
+                Status::Open => open,
+                Status::Closed { day, time, place } => closed(day, &time, place),
+            },
+            // Every day name has the same length, and so has every HH:MM.
+            Clock::Longest => match hours.place() {
+                Some(place) => {
+                    let closed = closed(DAYS[0], "00:00", place);
+                    if closed.len() >= open.len() {
+                        closed
+                    } else {
+                        open
+                    }
+                }
+                None => open,
+            },
+        }
     }
 
     fn follow_ups(&self, topic: &Topic, also: &[String], young: bool, out: &mut String) {
@@ -239,6 +293,18 @@ mod tests {
         crate::responses::load(&dir, None).unwrap()
     }
 
+    /// A fixed clock: Monday 12 January 2026, 12:00 UTC (noon in London, on GMT).
+    fn monday_noon() -> Clock {
+        Clock::At("2026-01-12T12:00:00Z".parse().unwrap())
+    }
+
+    /// The resource line of the reply that starts with `name`.
+    fn line<'t>(text: &'t str, name: &str) -> &'t str {
+        text.lines()
+            .find(|l| l.starts_with(&format!("- {name}")))
+            .unwrap_or_else(|| panic!("no line for {name} in {text}"))
+    }
+
     #[test]
     fn region_first_and_all_regions_listed() {
         let set = repo_set();
@@ -246,7 +312,7 @@ mod tests {
             region: Region::Au,
             ..Instance::default()
         };
-        let text = Composer::new(&set, &instance).compose(&Outcome::MenuPick {
+        let text = Composer::new(&set, &instance, monday_noon()).compose(&Outcome::MenuPick {
             id: "getting-help".into(),
         });
         let au = text.find("*Australia*").expect("australia listed");
@@ -270,7 +336,7 @@ mod tests {
             also: vec!["minors".into()],
             audience: Default::default(),
         };
-        let text = Composer::new(&set, &instance).compose(&outcome);
+        let text = Composer::new(&set, &instance, monday_noon()).compose(&outcome);
         assert!(text.starts_with(set.get("sextortion").unwrap().answer.trim()));
         let minors = set.get("minors").unwrap();
         assert!(
@@ -287,7 +353,7 @@ mod tests {
         let outcome = Outcome::Ambiguous {
             options: vec!["consent".into(), "boundaries".into()],
         };
-        let text = Composer::new(&set, &instance).compose(&outcome);
+        let text = Composer::new(&set, &instance, monday_noon()).compose(&outcome);
         for id in ["consent", "boundaries"] {
             let t = set.get(id).unwrap();
             assert!(text.contains(&format!("**{}**", t.number)) && text.contains(&t.keyword));
@@ -301,7 +367,7 @@ mod tests {
             homeserver: "https://hs.example.org".into(),
             ..Instance::default()
         };
-        let composer = Composer::new(&set, &instance);
+        let composer = Composer::new(&set, &instance, monday_noon());
         let help = composer.compose(&Outcome::MenuPick { id: "help".into() });
         for t in set.topics().iter().filter(|t| t.menu) {
             assert!(help.contains(&t.title), "menu lacks {}", t.id);
@@ -311,5 +377,52 @@ mod tests {
         });
         assert!(privacy.contains("https://hs.example.org"));
         assert!(!privacy.contains("{homeserver}"));
+    }
+
+    #[test]
+    fn a_helpline_with_hours_says_whether_it_is_open_at_the_reply_time() {
+        let set = repo_set();
+        let instance = Instance {
+            region: Region::Uk,
+            ..Instance::default()
+        };
+        let help = Outcome::MenuPick {
+            id: "getting-help".into(),
+        };
+        let at = |instant: &str| {
+            let clock = Clock::At(instant.parse().unwrap());
+            Composer::new(&set, &instance, clock).compose(&help)
+        };
+        let rph = "Revenge Porn Helpline";
+        // Friday 18:30 in London: closed, and it opens on Monday morning, London time.
+        let friday = at("2026-01-16T18:30:00Z");
+        assert!(
+            line(&friday, rph).ends_with(" (closed now; opens Mon 10:00 London time)"),
+            "{}",
+            line(&friday, rph)
+        );
+        assert!(line(&friday, "Samaritans").ends_with(" (open now)"));
+        // Monday noon: open; a line without hours says nothing either way.
+        let monday = Composer::new(&set, &instance, monday_noon()).compose(&help);
+        assert!(line(&monday, rph).ends_with(" (open now)"));
+        assert!(!line(&monday, "Childline").contains("open now"));
+        // In July the UK is on BST: 09:30 UTC is 10:30 in London.
+        assert!(line(&at("2026-07-13T09:30:00Z"), rph).ends_with(" (open now)"));
+        assert!(line(&at("2026-01-12T09:30:00Z"), rph).contains("opens Mon 10:00"));
+    }
+
+    #[test]
+    fn the_longest_clock_writes_the_longer_note_on_every_line_with_hours() {
+        let set = repo_set();
+        let instance = Instance::default();
+        let help = Outcome::MenuPick {
+            id: "getting-help".into(),
+        };
+        let text = Composer::new(&set, &instance, Clock::Longest).compose(&help);
+        assert!(
+            line(&text, "Revenge Porn Helpline")
+                .ends_with(" (closed now; opens Mon 00:00 London time)")
+        );
+        assert!(line(&text, "Samaritans").ends_with(" (open now)"));
     }
 }

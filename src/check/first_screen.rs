@@ -5,7 +5,7 @@ use super::{file_of, reading_grade};
 use crate::{
     config::Region,
     matcher::Outcome,
-    reply::{Composer, Instance},
+    reply::{Clock, Composer, Instance},
     responses::{Issue, MAX_ANSWER_CHARS, ResponseSet},
 };
 
@@ -33,7 +33,7 @@ pub struct SentMeasure {
 }
 
 /// Every topic as sent: its answer, and each part for the audience it is written to, with the
-/// topic's own follow-ups, in every region.
+/// topic's own follow-ups, in every region, each line with hours carrying its longer note.
 pub fn as_sent(set: &ResponseSet) -> Vec<SentMeasure> {
     let mut out = Vec::new();
     for topic in set.topics() {
@@ -57,7 +57,7 @@ pub fn as_sent(set: &ResponseSet) -> Vec<SentMeasure> {
                     region,
                     ..Instance::default()
                 };
-                let sent = Composer::new(set, &instance).as_sent(&outcome);
+                let sent = Composer::new(set, &instance, Clock::Longest).as_sent(&outcome);
                 m.chars = m.chars.max(sent.text.chars().count());
                 // The first screen is the same in every region.
                 if m.first_screen == 0 {

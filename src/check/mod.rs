@@ -55,6 +55,7 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
             why: "must contain {number}, the topic's number".into(),
         });
     }
+    issues.extend(hours_note_problems(set));
     issues.extend(as_sent_problems(&as_sent(set)));
     issues.extend(padding_problems(set));
     let matcher = match build_matcher(set) {
@@ -82,6 +83,47 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
                     why: format!("{example:?} {landed}, not on this topic"),
                 });
             }
+        }
+    }
+    issues
+}
+
+/// Characters that Markdown, HTML or JSON would mark up or escape.
+const MARKED: &[char] = &['*', '_', '`', '[', ']', '~', '<', '>', '&', '"', '\\', '\n'];
+
+/// The opening-hours notes name when a line opens, and are plain text: then each note's length
+/// as sent follows its length as written, which is how the padding rule picks the longer one.
+fn hours_note_problems(set: &ResponseSet) -> Vec<Issue> {
+    let m = &set.messages;
+    let mut issues = Vec::new();
+    for (field, text, needs) in [
+        ("open_now", &m.open_now, &[][..]),
+        (
+            "closed_now",
+            &m.closed_now,
+            &["{day}", "{time}", "{zone}"][..],
+        ),
+    ] {
+        let mut issue = |why: String| {
+            issues.push(Issue {
+                file: MESSAGES_FILE.into(),
+                field: field.into(),
+                why,
+            });
+        };
+        if text.trim().is_empty() {
+            issue("is empty".into());
+        }
+        for placeholder in needs.iter().filter(|p| !text.contains(**p)) {
+            issue(format!(
+                "must contain {placeholder}: {{day}} {{time}} {{zone}} say when the line opens"
+            ));
+        }
+        if let Some(c) = text.trim().chars().find(|c| MARKED.contains(c)) {
+            issue(format!(
+                "must be plain text, one line, without {c:?}: it is said in brackets after a \
+                 helpline"
+            ));
         }
     }
     issues

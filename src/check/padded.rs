@@ -5,20 +5,22 @@ use crate::{
     config::Region,
     matcher::{Audience, Outcome},
     padding,
-    reply::{Composer, Instance},
+    reply::{Clock, Composer, Instance},
     responses::{Issue, MESSAGES_FILE, ResponseSet},
 };
 
 /// Texts that would not fit the one padded message size (with room for the reply metadata):
-/// every answer with its longest follow-up list and a homeserver name of the longest legal
-/// length, the "did you mean" menu with the three longest titles, and every fixed message.
+/// every answer with its longest follow-up list, a homeserver name of the longest legal length
+/// and the longer opening-hours note on every line with hours ("closed now; opens …" or "open
+/// now", whichever the hour makes longer), the "did you mean" menu with the three longest
+/// titles, and every fixed message.
 pub(super) fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
     let limit = padding::CONTENT_BYTES - padding::REPLY_ALLOWANCE;
     let instance = Instance {
         region: Region::Us,
         homeserver: "h".repeat(253),
     };
-    let composer = Composer::new(set, &instance);
+    let composer = Composer::new(set, &instance, Clock::Longest);
     let mut by_title: Vec<&crate::responses::Topic> = set.topics().iter().collect();
     by_title.sort_by_key(|t| std::cmp::Reverse(t.title.len() + t.keyword.len()));
     let longest: Vec<String> = by_title.iter().map(|t| t.id.clone()).collect();

@@ -151,3 +151,78 @@ fn a_text_too_long_for_the_padded_size_is_reported() {
     assert_eq!(issues[0].field, "forget_done");
     assert!(issues[0].why.contains("padded size"), "{}", issues[0].why);
 }
+
+#[test]
+fn an_hours_note_never_pushes_an_answer_past_the_padded_size() {
+    use crate::{
+        matcher::Outcome,
+        padding,
+        reply::{Clock, Composer, Instance},
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let mut set = responses::load(&dir, None).unwrap();
+    // What `check` measures bounds the answer at every half hour of a week.
+    let monday: jiff::Timestamp = "2026-01-12T00:00:00Z".parse().unwrap();
+    let with_hours = |t: &responses::Topic| t.resources.iter().any(|r| r.opening.is_some());
+    for topic in set.topics().iter().filter(|t| with_hours(t)) {
+        let outcome = Outcome::MenuPick {
+            id: topic.id.clone(),
+        };
+        let instance = Instance::default();
+        let measured =
+            padding::notice_len(&Composer::new(&set, &instance, Clock::Longest).compose(&outcome));
+        for half_hours in 0..7 * 48 {
+            let now = monday + jiff::SignedDuration::from_mins(30 * half_hours);
+            let sent = Composer::new(&set, &instance, Clock::At(now)).compose(&outcome);
+            assert!(
+                padding::notice_len(&sent) <= measured,
+                "{} at {now}: {} bytes, measured {measured}",
+                topic.id,
+                padding::notice_len(&sent)
+            );
+        }
+    }
+    // A note long enough to overflow is reported for the topics with office hours, and only
+    // for them: the size rule counts the longer note of every line.
+    set.messages.closed_now = format!(
+        "closed now; opens {{day}} {{time}} {{zone}} time{}",
+        ", and more".repeat(1_000)
+    );
+    let mut reported: Vec<String> = padding_problems(&set).into_iter().map(|i| i.file).collect();
+    reported.sort();
+    let mut office: Vec<String> = set
+        .topics()
+        .iter()
+        .filter(|t| {
+            t.resources
+                .iter()
+                .any(|r| r.opening.as_ref().is_some_and(|o| !o.is_always()))
+        })
+        .map(|t| format!("{}.toml", t.id))
+        .collect();
+    office.sort();
+    assert!(!office.is_empty());
+    assert_eq!(reported, office);
+}
+
+#[test]
+fn the_hours_notes_name_the_opening_and_are_plain_text() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let clean = responses::load(&dir, None).unwrap();
+    assert!(hours_note_problems(&clean).is_empty());
+    let mut set = clean.clone();
+    set.messages.closed_now = "closed now; opens {day} {time}".into();
+    let issues = hours_note_problems(&set);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(
+        (issues[0].file.as_str(), issues[0].field.as_str()),
+        (MESSAGES_FILE, "closed_now")
+    );
+    assert!(issues[0].why.contains("{zone}"), "{}", issues[0].why);
+    let mut set = clean;
+    set.messages.open_now = "**open now**".into();
+    let issues = hours_note_problems(&set);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].field, "open_now");
+    assert!(issues[0].why.contains("plain text"), "{}", issues[0].why);
+}

@@ -14,9 +14,11 @@ use serde::Deserialize;
 
 use crate::{config::Region, matcher::Audience};
 
+mod hours;
 mod rules;
 
-use rules::validate;
+pub use hours::{ALWAYS, DAYS, Hours, Status};
+use rules::{read_hours, validate};
 
 /// The first screen of an answer on a phone.
 pub const MAX_ANSWER_CHARS: usize = 1500;
@@ -142,6 +144,16 @@ pub struct Resource {
     /// A caveat, such as "check before calling" for an unconfirmed number.
     #[serde(default)]
     pub note: Option<String>,
+    /// When it is open, as the fact sheet gives it: `"24/7"`, or days and times such as
+    /// `"Mon-Fri 10:00-16:00"` in the zone `tz` (the grammar is in `responses/README.md`).
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// The IANA time zone of `hours`, such as `"Europe/London"`; not needed for `"24/7"`.
+    #[serde(default)]
+    pub tz: Option<String>,
+    /// `hours` and `tz`, parsed once when the set loads; `None` for a line without hours.
+    #[serde(skip)]
+    pub opening: Option<Hours>,
 }
 
 impl Resource {
@@ -171,6 +183,12 @@ pub struct Messages {
     pub follow_ups_label: String,
     /// Heading before the region resources.
     pub resources_label: String,
+    /// Said after a line with opening hours that is open when the reply is sent.
+    pub open_now: String,
+    /// Said after a line with opening hours that is closed when the reply is sent; `{day}`,
+    /// `{time}` and `{zone}` become when it opens next, in its own zone (`{zone}` is the zone's
+    /// city, "London").
+    pub closed_now: String,
     /// Label before the sources.
     pub sources_label: String,
     /// Offers the whole answer after a part written for who is asking; `{number}` is the
@@ -363,6 +381,7 @@ pub fn from_files(files: &Files) -> Result<ResponseSet, ResponseError> {
             why: "missing".into(),
         });
     }
+    read_hours(&mut topics, &mut issues);
     validate(&topics, &mut issues);
     match messages {
         Some(messages) if issues.is_empty() => {

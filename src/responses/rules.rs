@@ -1,10 +1,42 @@
 //! The shape rules a set must pass to load: ids, numbers, keywords, texts and lengths, sources,
-//! resources, and the adult-only rules. Every problem is reported, with its file and field.
+//! resources and their opening hours, and the adult-only rules. Every problem is reported, with
+//! its file and field.
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Issue, MAX_ANSWER_CHARS, MAX_PART_CHARS, MIN_EXAMPLES, Topic};
+use super::{ALWAYS, Hours, Issue, MAX_ANSWER_CHARS, MAX_PART_CHARS, MIN_EXAMPLES, Topic};
 use crate::{config::Region, matcher::Audience, topics};
+
+/// Parses every resource's `hours` and `tz` into its `opening`: once, when the set loads, so a
+/// reply only asks the parsed value. A problem names the resource, and what is wrong.
+pub(super) fn read_hours(topics: &mut [(String, Topic)], issues: &mut Vec<Issue>) {
+    for (file, t) in topics.iter_mut() {
+        for (i, r) in t.resources.iter_mut().enumerate() {
+            let mut issue = |field: &str, why: String| {
+                issues.push(Issue {
+                    file: file.clone(),
+                    field: format!("resources[{i}].{field}"),
+                    why: format!("{:?}: {why}", r.name),
+                });
+            };
+            match (&r.hours, &r.tz) {
+                (None, None) => {}
+                (None, Some(_)) => issue(
+                    "tz",
+                    "a time zone without hours; add the hours it is open, or remove tz".into(),
+                ),
+                (Some(hours), tz) => match Hours::parse(hours, tz.as_deref()) {
+                    Ok(opening) => r.opening = Some(opening),
+                    Err(problems) => {
+                        for (field, why) in problems {
+                            issue(field, why);
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
 
 /// The shape rules that need no matcher: ids, numbers, keywords, sources, lengths.
 ///
@@ -171,8 +203,14 @@ fn check_examples_and_sources(t: &Topic, issue: &mut impl FnMut(&str, String)) {
     }
 }
 
-/// Every resource has a known region and a contact or a url.
+/// Every resource has a known region and a contact or a url; a region with a line that keeps
+/// hours also has a line open 24/7, so a reader out of hours always has a line to turn to.
 fn check_resources(t: &Topic, issue: &mut impl FnMut(&str, String)) {
+    let always_open = |region: &str| {
+        t.resources
+            .iter()
+            .any(|r| r.region == region && r.opening.as_ref().is_some_and(Hours::is_always))
+    };
     for (i, r) in t.resources.iter().enumerate() {
         if Region::try_from_code(&r.region).is_none() {
             issue(
@@ -184,6 +222,20 @@ fn check_resources(t: &Topic, issue: &mut impl FnMut(&str, String)) {
             issue(
                 &format!("resources[{i}]"),
                 "needs a contact or a url".into(),
+            );
+        }
+        if let (Some(hours), Some(opening)) = (&r.hours, &r.opening)
+            && !opening.is_always()
+            && !always_open(&r.region)
+        {
+            issue(
+                &format!("resources[{i}].hours"),
+                format!(
+                    "{:?} is open only {hours:?}, and no other {} line of this topic has \
+                     hours = \"{ALWAYS}\"; add one that is open at any hour, so a reader out of \
+                     hours still has a line to turn to",
+                    r.name, r.region
+                ),
             );
         }
     }

@@ -36,6 +36,8 @@ url = "https://example.org/{id}"
         "did_you_mean",
         "follow_ups_label",
         "resources_label",
+        "open_now",
+        "closed_now",
         "sources_label",
         "whole_answer",
         "menu_label",
@@ -472,4 +474,134 @@ fn a_part_is_found_for_its_audience_only() {
     for audience in [Audience::Myself, Audience::Parent, Audience::Under18] {
         assert_eq!(parts.get(audience), None, "{audience:?}");
     }
+}
+
+/// A resource block for the fixture: a line in `region` with `extra` keys (hours, tz).
+fn line_with(region: &str, name: &str, extra: &str) -> String {
+    format!(
+        "[[resources]]\nregion = \"{region}\"\nname = \"{name}\"\ncontact = \"0100\"\n{extra}\n"
+    )
+}
+
+// One table, as above: every row adds lines with opening hours to one topic and names the
+// field of the first problem, and the resource it is in.
+#[test]
+fn opening_hours_rules_name_file_resource_and_problem() {
+    let always = "hours = \"24/7\"";
+    let cases: &[(&str, String, &str, &str)] = &[
+        (
+            "a bad day name",
+            line_with(
+                "uk",
+                "Day Line",
+                "hours = \"Mnd-Fri 10:00-16:00\"\ntz = \"Europe/London\"",
+            ),
+            "resources[0].hours",
+            "\"Day Line\": \"Mnd\" is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun",
+        ),
+        (
+            "a bad time",
+            line_with(
+                "uk",
+                "Time Line",
+                "hours = \"Mon-Fri 10:00-25:00\"\ntz = \"Europe/London\"",
+            ),
+            "resources[0].hours",
+            "\"Time Line\": \"25:00\" is not a time from 00:00 to 24:00",
+        ),
+        (
+            "a range that ends when it starts",
+            line_with(
+                "uk",
+                "Odd Line",
+                "hours = \"Mon 10:00-10:00\"\ntz = \"Europe/London\"",
+            ),
+            "resources[0].hours",
+            "it ends when it starts",
+        ),
+        (
+            "an unknown time zone",
+            line_with(
+                "uk",
+                "Zone Line",
+                "hours = \"Mon-Fri 10:00-16:00\"\ntz = \"Europe/Londn\"",
+            ),
+            "resources[0].tz",
+            "\"Zone Line\": \"Europe/Londn\" is not a time zone of the tz database",
+        ),
+        (
+            "hours without a time zone",
+            line_with("uk", "Where Line", "hours = \"Mon-Fri 10:00-16:00\""),
+            "resources[0].tz",
+            "\"Where Line\": is missing",
+        ),
+        (
+            "a time zone without hours",
+            line_with("uk", "When Line", "tz = \"Europe/London\""),
+            "resources[0].tz",
+            "a time zone without hours",
+        ),
+        (
+            "office hours and no 24/7 line in the region",
+            line_with(
+                "uk",
+                "Office Line",
+                "hours = \"Mon-Fri 10:00-16:00\"\ntz = \"Europe/London\"",
+            ),
+            "resources[0].hours",
+            "\"Office Line\" is open only \"Mon-Fri 10:00-16:00\", and no other uk line of this \
+             topic has hours = \"24/7\"",
+        ),
+        (
+            "a 24/7 line in another region does not count",
+            [
+                line_with("us", "Night Line", always),
+                line_with(
+                    "uk",
+                    "Office Line",
+                    "hours = \"Sat 10:00-14:00\"\ntz = \"Europe/London\"",
+                ),
+            ]
+            .concat(),
+            "resources[1].hours",
+            "no other uk line",
+        ),
+    ];
+    for (name, lines, field, why) in cases {
+        let mut files = valid_files();
+        files.get_mut("consent.toml").unwrap().push_str(lines);
+        let issues = issues_of(&files);
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.file == "consent.toml" && i.field == *field && i.why.contains(why)),
+            "{name}: {issues:#?}"
+        );
+    }
+}
+
+#[test]
+fn opening_hours_are_parsed_once_when_the_set_loads() {
+    let mut files = valid_files();
+    let office = "hours = \"Mon-Fri 10:00-16:00\"\ntz = \"Europe/London\"";
+    let night = "hours = \"Fri 22:00-02:00\"\ntz = \"Europe/London\"";
+    let lines = [
+        line_with("uk", "Office Line", office),
+        line_with("uk", "Night Line", night),
+        line_with("uk", "Any Hour Line", "hours = \"24/7\""),
+        line_with("uk", "No Hours Line", ""),
+    ]
+    .concat();
+    files.get_mut("consent.toml").unwrap().push_str(&lines);
+    let set = from_files(&files).unwrap();
+    let resources = &set.get("consent").unwrap().resources;
+    let place = |i: usize| resources[i].opening.as_ref().map(|o| o.place());
+    assert_eq!(place(0), Some(Some("London")));
+    assert_eq!(
+        place(1),
+        Some(Some("London")),
+        "a range crossing midnight is fine"
+    );
+    assert_eq!(place(2), Some(None), "24/7 needs no zone");
+    assert_eq!(place(3), None);
 }
