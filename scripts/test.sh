@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, cargo-deny's checks, unit tests, the matcher's property tests, and the
-# end-to-end tests against a real Synapse (installed into a venv on first use and started by
-# the tests themselves on 127.0.0.1).
+# Runs every test: formatting, lints, cargo-deny's checks, the Dockerfile's lint, unit tests,
+# the matcher's property tests, and the end-to-end tests against a real Synapse (installed into
+# a venv on first use and started by the tests themselves on 127.0.0.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-synapse.sh
@@ -11,6 +11,8 @@ cargo clippy --all-targets --locked -- -D warnings
 # this machine cannot reach (see deny.toml).
 deny=$(bash scripts/install-cargo-deny.sh)
 "$deny" deny --log-level error check licenses bans sources
+# The Dockerfile, linted (no Docker engine here to build it; tests/deploy.rs checks what it copies).
+bash scripts/lint-dockerfile.sh
 # Plain `cargo test`, not --all-targets: that would also run the load benchmark (minutes; run it
 # with `cargo bench --bench load`).
 cargo test --locked

@@ -81,3 +81,50 @@ fn the_dockerfile_copies_every_path_the_release_build_and_the_image_need() {
         "the runtime stage copies responses/"
     );
 }
+
+#[test]
+fn the_unit_keeps_the_bots_memory_off_the_disk() {
+    // A core dump or swapped page would hold decrypted messages, the passphrase and the token.
+    // The process turns dumps off itself too; these cover what systemd would write.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let unit = std::fs::read_to_string(root.join("deploy/confidant.service")).expect("the unit");
+    let service = unit
+        .split("[Service]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("a [Service] section");
+    let settings: Vec<&str> = service.lines().map(str::trim).collect();
+    for line in ["LimitCORE=0", "MemorySwapMax=0"] {
+        assert!(settings.contains(&line), "[Service] lacks {line}");
+    }
+}
+
+#[test]
+fn room_keys_are_never_forwarded_automatically() {
+    // Key forwarding would hand room keys to any device of the bot that asks; the bot has one
+    // device and never needs it. matrix-sdk turns it on by default, so defaults stay off.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml"))
+        .expect("Cargo.toml")
+        .parse()
+        .expect("valid TOML");
+    let deps = manifest["dependencies"].as_table().expect("dependencies");
+    for name in ["matrix-sdk", "matrix-sdk-base"] {
+        let dep = deps[name].as_table().expect("a table");
+        assert_eq!(
+            dep.get("default-features").and_then(|v| v.as_bool()),
+            Some(false),
+            "{name} keeps its default features off"
+        );
+    }
+    for (name, dep) in deps {
+        let features = dep.get("features").and_then(|f| f.as_array());
+        assert!(
+            !features
+                .into_iter()
+                .flatten()
+                .any(|f| f.as_str() == Some("automatic-room-key-forwarding")),
+            "{name} turns on automatic-room-key-forwarding"
+        );
+    }
+}
