@@ -36,6 +36,8 @@ pub struct Shared {
     joins: Mutex<JoinCap>,
     /// Messages their senders redacted lately, so one still waiting for its answer gets none.
     redacted: Mutex<Recent>,
+    /// Rooms the bot introduced itself in, or found it had spoken in, in this run.
+    introduced: Mutex<HashSet<OwnedRoomId>>,
     /// Forgets rooms on request, and erases a room's keys when the bot leaves it.
     pub forgetter: Forgetter,
 }
@@ -54,8 +56,18 @@ impl Shared {
             limiter,
             joins,
             redacted: Mutex::new(Recent::default()),
+            introduced: Mutex::new(HashSet::new()),
             forgetter,
         }
+    }
+
+    /// Whether this is the first time in this run that the introduction is considered for
+    /// `room`; marks it. A poisoned record says no: better no introduction than two.
+    pub fn first_time_in(&self, room: &RoomId) -> bool {
+        self.introduced
+            .lock()
+            .map(|mut seen| seen.insert(room.to_owned()))
+            .unwrap_or(false)
     }
 
     /// Records that `event` was redacted by its sender (seen in a sync).
@@ -81,9 +93,7 @@ impl Shared {
     /// The flood limiter. A panic elsewhere while it was held leaves it usable: keep limiting
     /// (failing open would hand a flood the bot's whole send budget).
     pub fn limiter(&self) -> MutexGuard<'_, Limiter<OwnedUserId>> {
-        self.limiter
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        through_poison(&self.limiter)
     }
 
     /// Whether `room` was told, in this run, that the bot only talks encrypted.
@@ -143,11 +153,52 @@ impl Recent {
     }
 }
 
+/// A lock, even after a panic elsewhere while it was held.
+fn through_poison<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use matrix_sdk::ruma::owned_event_id;
 
     use super::*;
+
+    #[test]
+    fn the_flood_limit_keeps_limiting_after_a_panic_while_it_was_held() {
+        use crate::{config::RateLimit, flood::Verdict};
+        let limiter = Mutex::new(Limiter::new(RateLimit {
+            burst: 2,
+            per_minute: 1,
+            global_burst: 100,
+            global_per_minute: 100,
+        }));
+        let _ = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _held = limiter.lock().unwrap();
+                panic!("a panic while the limiter is held");
+            })
+            .join()
+        });
+        assert!(limiter.is_poisoned());
+        let sender = matrix_sdk::ruma::owned_user_id!("@flood:example.org");
+        let now = Instant::now();
+        let verdicts: Vec<Verdict> = (0..4)
+            .map(|_| through_poison(&limiter).check(&sender, now, false))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Allow,
+                Verdict::Allow,
+                Verdict::Notify,
+                Verdict::Drop
+            ],
+            "still limiting, not failing open"
+        );
+    }
 
     #[test]
     fn redactions_are_remembered_up_to_the_cap_oldest_first_out() {

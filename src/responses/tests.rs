@@ -43,6 +43,7 @@ url = "https://example.org/{id}"
         "menu_label",
         "forget_done",
         "forget_final",
+        "intro",
     ]
     .iter()
     .map(|k| format!("{k} = \"text\"\n"))
@@ -327,6 +328,26 @@ fn repo_set_loads() {
     if let Err(e) = load(&dir, None) {
         panic!("{e}");
     }
+}
+
+#[test]
+fn the_bots_messages_never_ask_people_to_verify_it() {
+    // The bot takes no part in verification (it cross-signs its own device instead): a message
+    // asking users to verify it would send them into a dead end.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let m = load(&dir, None).expect("repo set").messages;
+    for (field, text) in [
+        ("undecryptable", &m.undecryptable),
+        ("not_encrypted", &m.not_encrypted),
+        ("intro", &m.intro),
+    ] {
+        let lower = text.to_lowercase();
+        assert!(
+            !lower.contains("verify"),
+            "{field} asks people to verify the bot: {text}"
+        );
+    }
+    assert!(m.undecryptable.contains("can't take part in verification"));
 }
 
 // One table, as above: every row breaks one parts or adult-only rule and is checked alike.
