@@ -57,6 +57,7 @@ pub(super) fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
         ("non_text", &m.non_text),
         ("forget_done", &m.forget_done),
         ("forget_final", &m.forget_final),
+        ("intro", &m.intro),
     ] {
         texts.push((MESSAGES_FILE.to_owned(), field.to_owned(), text.clone()));
     }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use super::{
-    join,
+    intro, join,
     outbox::{self, send},
     parse::{self, Event, Parsed},
     plan::{self, Facts, Ignored, Plan},
@@ -112,6 +112,9 @@ async fn on_event(
                 .check(&parsed.sender, Instant::now(), urgent)
         },
     );
+    if matches!(plan, Plan::Answer(_)) && facts.members > 2 {
+        intro::before_first_answer(shared, client, room).await;
+    }
     act(shared, room, &parsed, &plan).await?;
     Ok(plan)
 }

@@ -13,6 +13,7 @@ use matrix_sdk::{
 use tracing::{debug, info, warn};
 
 use super::{
+    intro,
     outbox::{self, backoff, error_kind},
     shared::Shared,
 };
@@ -43,6 +44,7 @@ pub async fn on_invite(shared: &Shared, room: Room) {
             Ok(()) => {
                 if stays(shared, &room).await {
                     info!(outcome = "joined", attempt, "joined a room");
+                    intro::on_join(shared, &room).await;
                 }
                 return;
             }

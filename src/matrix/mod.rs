@@ -6,6 +6,7 @@
 //! - [`outbox`]: sending, with retries; [`join`] and [`invites`]: invites, upgrades and who may
 //!   bring the bot in; [`idle`]: leaving quiet rooms; [`forget`] and [`room_keys`]: forgetting
 //!   a room and erasing its keys.
+//! - [`intro`]: the introduction, once per room.
 //! - [`shared`]: the state every room's worker shares.
 //! - [`session`], [`fault`], [`start`]: identity, stores, what a homeserver error means, and
 //!   why the bot cannot start, worded once;
@@ -19,6 +20,7 @@ pub mod forget;
 mod handle;
 pub mod health;
 mod idle;
+mod intro;
 pub mod invites;
 mod join;
 pub mod login;

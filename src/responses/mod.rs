@@ -200,6 +200,9 @@ pub struct Messages {
     pub forget_done: String,
     /// Sent after the redactions, just before the bot leaves; it stays in the room.
     pub forget_final: String,
+    /// Sent once when the bot joins an encrypted direct message, and in a group room just
+    /// before its first answer: what the bot is, what it keeps, the menu, `forget`, urgent help.
+    pub intro: String,
 }
 
 /// A loaded, validated response set.
