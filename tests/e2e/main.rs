@@ -152,6 +152,25 @@ async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
             );
         }
     }
+    // Who talked to the bot, and in which room, is in the stores only encrypted (the
+    // bot-privacy answer says "which rooms those are (all encrypted)").
+    let user_id = user.user_id();
+    let room_id = room.room_id().as_str();
+    let opaque = room_id
+        .trim_start_matches('!')
+        .split(':')
+        .next()
+        .expect("an opaque part");
+    for needle in [user_id.localpart(), opaque, display_name] {
+        for file in files_below(&bot.data_dir()) {
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} in the clear in {}",
+                file.display()
+            );
+        }
+    }
     // Only the expected files, readable by the owner only.
     for file in files_below(&bot.data_dir()) {
         let name = file
@@ -175,6 +194,74 @@ async fn encrypted_dm_is_answered_across_a_restart_without_repeats_or_traces() {
         .mode()
         & 0o777;
     assert_eq!(mode, 0o700, "data dir mode");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_dm_gets_the_introduction_once_and_not_again_after_a_restart() {
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    user.say(&room, "is sexting on whatsapp safe").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1, "answered");
+    assert_eq!(
+        user.intro_count(&room, &bot.user_id).await,
+        1,
+        "introduced on joining"
+    );
+
+    bot.stop();
+    bot.start(synapse);
+    user.say(&room, "how do i turn off photo backups").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1, "answered after the restart");
+    assert_eq!(
+        user.intro_count(&room, &bot.user_id).await,
+        1,
+        "not introduced again after the restart"
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_room_gets_the_introduction_only_when_first_addressed() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    bot.start(synapse);
+    let alice = User::new(synapse).await;
+    let bob = User::new(synapse).await;
+    let room = alice
+        .create_room(&[&bot.user_id, &bob.user_id()], true, false)
+        .await;
+    bob.join(&room.room_id().to_owned()).await;
+    alice.wait_joined(&room, &bot.user_id).await;
+    alice.wait_joined(&room, &bob.user_id()).await;
+
+    alice
+        .say(&room, "how do we talk about boundaries for sexting")
+        .await;
+    alice
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert_eq!(
+        alice.intro_count(&room, &bot.user_id).await,
+        0,
+        "not introduced on joining a group, nor when not addressed"
+    );
+    for question in [
+        "confidant, what does consent mean when sending nudes?",
+        "confidant, how do i turn off photo backups",
+    ] {
+        alice.say(&room, question).await;
+        let replies = alice
+            .messages_from(&room, &bot.user_id, 1, REPLY_WAIT)
+            .await;
+        assert_eq!(replies.len(), 1, "answered: {question}");
+    }
+    assert_eq!(
+        alice.intro_count(&room, &bot.user_id).await,
+        1,
+        "introduced once, before the first answer"
+    );
+    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,7 +490,7 @@ async fn sigterm_with_answers_in_flight_sends_each_once_then_stops() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_and_names_nobody() {
+async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_then_ctrl_c_stops_it() {
     let port = harness::free_port();
     let (_, mut bot, user, room) = encrypted_dm_with(&[(
         "# listen = \"127.0.0.1:9090\"",
@@ -423,7 +510,8 @@ async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_and_names_nobody
     }
     let missing = harness::http_get(port, "/metrics").expect("answers");
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
-    bot.stop();
+    // Ctrl-C, as at a terminal: a clean stop like SIGTERM.
+    bot.stop_with("-INT");
     assert!(
         harness::http_get(port, "/health/live").is_none(),
         "gone with the bot"
@@ -1363,6 +1451,110 @@ async fn a_room_quiet_for_leave_idle_after_days_is_left_and_its_keys_erased() {
         bot.wait_for_log("keys-erased", REPLY_WAIT),
         "the quiet room's keys are erased: {}",
         bot.log(1)
+    );
+    bot.stop();
+}
+
+/// The invite rules apply to upgrades: a room upgraded by someone who could not have invited
+/// the bot is not followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_upgrade_by_someone_outside_allowed_inviters_is_not_followed() {
+    use matrix_sdk::ruma::{
+        RoomVersionId,
+        api::client::room::{create_room::v3::RoomPreset, upgrade_room::v3 as upgrade_room},
+        serde::Raw,
+    };
+
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    let alice = User::new(synapse).await;
+    let bob = User::new(synapse).await;
+    bot.edit_config(
+        "allowed_inviters = []",
+        &format!("allowed_inviters = [\"{}\"]", alice.user_id()),
+    );
+    bot.start(synapse);
+    // Alice (allowed, the creator) brings the bot in; Bob (not allowed) may upgrade the room
+    // (150: the tombstone's level in room version 12, Synapse's default).
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    request.invite = vec![bot.user_id.clone()];
+    request.preset = Some(RoomPreset::PublicChat);
+    request.power_level_content_override = Some(
+        Raw::from_json_string(format!(r#"{{"users": {{"{}": 150}}}}"#, bob.user_id()))
+            .expect("power levels"),
+    );
+    request.initial_state = vec![
+        matrix_sdk::ruma::events::InitialStateEvent::with_empty_state_key(
+            matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent::with_recommended_defaults(),
+        )
+        .to_raw_any(),
+    ];
+    let room = alice.client.create_room(request).await.expect("room");
+    alice.wait_joined(&room, &bot.user_id).await;
+    // A public room: Bob joins without an invite.
+    bob.client
+        .join_room_by_id(room.room_id())
+        .await
+        .expect("bob joins");
+
+    let response = bob
+        .client
+        .send(upgrade_room::Request::new(
+            room.room_id().to_owned(),
+            RoomVersionId::V11,
+        ))
+        .await
+        .expect("upgraded");
+    assert!(
+        bot.wait_for_log("room upgrade not followed", REPLY_WAIT),
+        "{}",
+        bot.log(1)
+    );
+    // The new room's members, as the homeserver has them: the bot is not among them.
+    let members = bob
+        .client
+        .send(
+            matrix_sdk::ruma::api::client::membership::get_member_events::v3::Request::new(
+                response.replacement_room.clone(),
+            ),
+        )
+        .await
+        .expect("members of the new room");
+    let names: Vec<String> = members
+        .chunk
+        .iter()
+        .filter_map(|e| e.get_field::<String>("state_key").ok().flatten())
+        .collect();
+    assert!(names.contains(&bob.user_id().to_string()), "{names:?}");
+    assert!(
+        !names.contains(&bot.user_id.to_string()),
+        "the bot is not in the upgraded room: {names:?}"
+    );
+    bot.stop();
+}
+
+/// Removed from a room (kicked), the bot erases that room's keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_kicked_from_a_room_erases_its_keys() {
+    let (_, mut bot, user, room) = encrypted_dm().await;
+    user.say(&room, "is sexting on whatsapp safe").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1);
+    room.kick_user(&bot.user_id, None).await.expect("kicked");
+    assert!(
+        bot.wait_for_log("keys-erased", REPLY_WAIT),
+        "{}",
+        bot.log(1)
+    );
+    let erased = bot
+        .log(1)
+        .lines()
+        .find(|l| l.contains("keys-erased"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !erased.contains("sessions=0"),
+        "the room's session was erased: {erased}"
     );
     bot.stop();
 }
