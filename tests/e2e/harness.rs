@@ -637,33 +637,20 @@ impl User {
     }
 
     /// How many introductions `from` has sent in `room`, as the homeserver's history has them
-    /// (decrypted, paging back to the room's start).
+    /// (decrypted).
     pub async fn intro_count(&self, room: &Room, from: &UserId) -> usize {
-        use matrix_sdk::{room::MessagesOptions, ruma::UInt};
-        let mut count = 0;
-        let mut token = None;
-        loop {
-            let mut options = MessagesOptions::backward();
-            options.from = token;
-            options.limit = UInt::from(100u32);
-            let page = room.messages(options).await.expect("history");
-            for event in &page.chunk {
-                let Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
-                    SyncMessageLikeEvent::Original(m),
-                ))) = event.raw().deserialize()
-                else {
-                    continue;
-                };
-                if m.sender == from && m.content.body() == intro_text() {
-                    count += 1;
-                }
-            }
-            match page.end {
-                Some(end) if !page.chunk.is_empty() => token = Some(end),
-                _ => break,
-            }
-        }
-        count
+        history(room)
+            .await
+            .iter()
+            .filter(|event| {
+                matches!(
+                    event.raw().deserialize(),
+                    Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+                        SyncMessageLikeEvent::Original(m),
+                    ))) if m.sender == from && m.content.body() == intro_text()
+                )
+            })
+            .count()
     }
 
     /// Waits until `who` has joined `room`.
@@ -831,6 +818,26 @@ fn reply_from(
             })
         }
         _ => None,
+    }
+}
+
+/// Every event of `room` as the user's client reads it from the homeserver (decrypted where it
+/// can be), paging back to the room's start; newest first.
+pub async fn history(room: &Room) -> Vec<matrix_sdk::deserialized_responses::TimelineEvent> {
+    use matrix_sdk::{room::MessagesOptions, ruma::UInt};
+    let mut events = Vec::new();
+    let mut from = None;
+    loop {
+        let mut options = MessagesOptions::backward();
+        options.from = from;
+        options.limit = UInt::from(100u32);
+        let page = room.messages(options).await.expect("history");
+        let done = page.chunk.is_empty();
+        events.extend(page.chunk);
+        match page.end {
+            Some(end) if !done => from = Some(end),
+            _ => return events,
+        }
     }
 }
 
