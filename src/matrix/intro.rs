@@ -43,6 +43,7 @@ pub async fn before_first_answer(shared: &Shared, client: &Client, room: &Room) 
     introduce(shared, room).await;
 }
 
+/// Sends the introduction (padded, like every message) and marks the room as introduced.
 async fn introduce(shared: &Shared, room: &Room) {
     shared.first_time_in(room.room_id());
     if send(room, &shared.messages().intro, None).await.is_ok() {
