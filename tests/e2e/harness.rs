@@ -734,7 +734,10 @@ impl User {
     }
 
     /// Collects messages from `from` in `room`, with the message each one replies to, until
-    /// `enough` says so or `wait` passes. Syncs long-poll, as a real client does.
+    /// `enough` says so or `wait` passes. Syncs long-poll, as a real client does. A message
+    /// whose key has not arrived yet is decrypted again after each later sync (a room key often
+    /// comes a sync after the message); one still undecryptable when the wait ends is returned
+    /// as "<undecryptable>", in its place.
     pub async fn replies_from(
         &self,
         room: &Room,
@@ -742,14 +745,31 @@ impl User {
         wait: Duration,
         enough: impl Fn(&[Reply]) -> bool,
     ) -> Vec<Reply> {
+        use matrix_sdk::ruma::{
+            events::room::encrypted::OriginalSyncRoomEncryptedEvent, serde::Raw,
+        };
+        enum Slot {
+            Got(Reply),
+            Waiting(Raw<OriginalSyncRoomEncryptedEvent>),
+            NotAReply,
+        }
+        let got = |slots: &[Slot]| -> Vec<Reply> {
+            slots
+                .iter()
+                .filter_map(|s| match s {
+                    Slot::Got(r) => Some(r.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
         let deadline = Instant::now() + wait;
-        let mut replies = Vec::new();
+        let mut slots: Vec<Slot> = Vec::new();
         let mut filter = matrix_sdk::ruma::api::client::filter::FilterDefinition::default();
         filter.room.timeline.limit = Some(100u32.into());
         let filter =
             matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter::FilterDefinition(filter);
         let mut settings = SyncSettings::new().filter(filter);
-        while !enough(&replies) {
+        while !enough(&got(&slots)) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -757,16 +777,40 @@ impl User {
             settings = settings.timeout(left.min(Duration::from_secs(10)));
             let response = self.client.sync_once(settings.clone()).await.expect("sync");
             settings = settings.token(response.next_batch.clone());
+            for slot in &mut slots {
+                if let Slot::Waiting(raw) = slot
+                    && let Ok(event) = room.decrypt_event(raw, None).await
+                    && !matches!(event.kind, TimelineEventKind::UnableToDecrypt { .. })
+                {
+                    *slot = reply_from(&event, from).map_or(Slot::NotAReply, Slot::Got);
+                }
+            }
             let Some(update) = response.rooms.joined.get(room.room_id()) else {
                 continue;
             };
             for event in &update.timeline.events {
-                if let Some(reply) = reply_from(event, from) {
-                    replies.push(reply);
+                if let TimelineEventKind::UnableToDecrypt { event: raw, .. } = &event.kind {
+                    let sender: Option<OwnedUserId> = raw.get_field("sender").ok().flatten();
+                    if sender.as_deref() == Some(from) {
+                        slots.push(Slot::Waiting(raw.clone().cast_unchecked()));
+                    }
+                } else if let Some(reply) = reply_from(event, from) {
+                    slots.push(Slot::Got(reply));
                 }
             }
         }
-        replies
+        slots
+            .into_iter()
+            .filter_map(|s| match s {
+                Slot::Got(r) => Some(r),
+                Slot::Waiting(_) => Some(Reply {
+                    body: "<undecryptable>".to_owned(),
+                    in_reply_to: None,
+                    thread: None,
+                }),
+                Slot::NotAReply => None,
+            })
+            .collect()
     }
 }
 

@@ -487,7 +487,23 @@ async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_then_ctrl_c_stop
     let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
     assert_eq!(replies.len(), 1);
     for path in ["/health/live", "/health/ready"] {
-        let got = harness::http_get(port, path).expect("the endpoint answers");
+        let got = (0..5)
+            .find_map(|_| {
+                harness::http_get(port, path).or_else(|| {
+                    std::thread::sleep(Duration::from_secs(1));
+                    None
+                })
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{path} on port {port} does not answer: {}",
+                    bot.log(1)
+                        .lines()
+                        .filter(|l| l.contains("health") || l.contains("ERROR"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            });
         assert!(got.starts_with("HTTP/1.1 200"), "{path}: {got}");
         let room_id = room.room_id().as_str();
         for who in [user.user_id().localpart(), bot.user_id.localpart(), room_id] {
