@@ -209,7 +209,12 @@ fn example_config_loads_with_env_overrides() {
 
 #[test]
 fn idle_rooms_are_left_after_whole_or_fractional_days_or_never() {
-    let base = "homeserver = \"https://matrix.example.org\"\nuser_id = \"@bot:example.org\"\ndata_dir = \"/tmp/x\"\n[rooms]\n";
+    let base = concat!(
+        "homeserver = \"https://matrix.example.org\"\n",
+        "user_id = \"@bot:example.org\"\n",
+        "data_dir = \"/tmp/x\"\n",
+        "[rooms]\n",
+    );
     for (value, expected) in [
         ("7", Some(std::time::Duration::from_secs(7 * 86_400))),
         ("0.5", Some(std::time::Duration::from_secs(43_200))),

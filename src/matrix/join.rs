@@ -105,9 +105,9 @@ async fn decline(room: &Room) {
 }
 
 /// Whether the homeserver says, before the bot joins, that the room would have more joined
-/// members than `rooms.max_members` with the bot (Matrix 1.15's room summary, which Synapse gives an invitee). When
-/// the homeserver cannot say (an older server, a remote room it has not seen), the count after
-/// joining decides.
+/// members than `rooms.max_members` with the bot (Matrix 1.15's room summary, which Synapse
+/// gives an invitee). When the homeserver cannot say (an older server, a remote room it has not
+/// seen), the count after joining decides.
 async fn too_large_to_join(shared: &Shared, client: &Client, room_id: &RoomId) -> bool {
     let request = get_summary::v1::Request::new(room_id.to_owned().into(), Vec::new());
     let response = match client.send(request).await {
