@@ -60,23 +60,13 @@ impl Answerer {
     /// The message the bot sends for `outcome` now: the clock the running bot, `ask` and `chat`
     /// answer by, for the "open now" notes of helplines with opening hours.
     pub fn compose(&self, outcome: &Outcome) -> String {
-        self.compose_at(outcome, Timestamp::now())
-    }
-
-    /// The message the bot sends for `outcome` at the instant `now`.
-    pub fn compose_at(&self, outcome: &Outcome, now: Timestamp) -> String {
-        self.composer(Clock::At(now)).compose(outcome)
+        self.composer(Clock::At(Timestamp::now())).compose(outcome)
     }
 
     /// The outcome for `text` and the message the bot sends for it now.
     pub fn answer(&self, text: &str) -> (Outcome, String) {
-        self.answer_at(text, Timestamp::now())
-    }
-
-    /// The outcome for `text` and the message the bot sends for it at the instant `now`.
-    pub fn answer_at(&self, text: &str, now: Timestamp) -> (Outcome, String) {
         let outcome = self.classify(text);
-        let reply = self.compose_at(&outcome, now);
+        let reply = self.compose(&outcome);
         (outcome, reply)
     }
 

@@ -26,7 +26,7 @@ pub async fn on_join(shared: &Shared, room: &Room) {
         .await
         .map(|m| m.len())
         .unwrap_or(usize::MAX);
-    if active <= 2 && encrypted {
+    if active <= 2 && encrypted && shared.first_time_in(room.room_id()) {
         introduce(shared, room).await;
     }
 }
@@ -43,9 +43,8 @@ pub async fn before_first_answer(shared: &Shared, client: &Client, room: &Room) 
     introduce(shared, room).await;
 }
 
-/// Sends the introduction (padded, like every message) and marks the room as introduced.
+/// Sends the introduction (padded, like every message).
 async fn introduce(shared: &Shared, room: &Room) {
-    shared.first_time_in(room.room_id());
     if send(room, &shared.messages().intro, None).await.is_ok() {
         info!(outcome = "introduced", "introduced the bot");
     }

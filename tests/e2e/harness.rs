@@ -13,6 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::{
     Client, Room,
     config::SyncSettings,
@@ -604,30 +605,18 @@ impl User {
 
     /// Waits until `who` has left `room` (or declined its invite); panics after `wait`.
     pub async fn wait_left(&self, room: &Room, who: &UserId, wait: Duration) {
-        let deadline = Instant::now() + wait;
-        loop {
-            self.sync().await;
-            if let Ok(Some(m)) = room.get_member_no_sync(who).await
-                && *m.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Leave
-            {
-                return;
-            }
-            assert!(Instant::now() < deadline, "{who} did not leave");
-        }
+        self.wait_membership(room, who, MembershipState::Leave, wait)
+            .await;
     }
 
     /// Every membership `who` has had in `room`, oldest first, as the homeserver's history
     /// has them (`invite`, `join`, `leave` …).
     pub async fn memberships(&self, room: &Room, who: &UserId) -> Vec<String> {
-        use matrix_sdk::ruma::api::client::message::get_message_events::v3 as messages;
-        let mut request = messages::Request::backward(room.room_id().to_owned());
-        request.limit = 1000u32.into();
-        let response = self.client.send(request).await.expect("history");
-        let mut found: Vec<String> = response
-            .chunk
+        let mut found: Vec<String> = history(room)
+            .await
             .iter()
             .filter_map(|e| {
-                let e: serde_json::Value = serde_json::from_str(e.json().get()).ok()?;
+                let e: serde_json::Value = serde_json::from_str(e.raw().json().get()).ok()?;
                 (e["type"] == "m.room.member" && e["state_key"] == who.as_str())
                     .then(|| e["content"]["membership"].as_str().unwrap_or("").to_owned())
             })
@@ -655,15 +644,27 @@ impl User {
 
     /// Waits until `who` has joined `room`.
     pub async fn wait_joined(&self, room: &Room, who: &UserId) {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        self.wait_membership(room, who, MembershipState::Join, Duration::from_secs(60))
+            .await;
+    }
+
+    /// Waits until `who`'s membership of `room` is `state`; panics after `wait`.
+    async fn wait_membership(
+        &self,
+        room: &Room,
+        who: &UserId,
+        state: MembershipState,
+        wait: Duration,
+    ) {
+        let deadline = Instant::now() + wait;
         loop {
             self.sync().await;
             if let Ok(Some(m)) = room.get_member_no_sync(who).await
-                && *m.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Join
+                && *m.membership() == state
             {
                 return;
             }
-            assert!(Instant::now() < deadline, "{who} did not join");
+            assert!(Instant::now() < deadline, "{who} did not reach {state}");
         }
     }
 
