@@ -112,6 +112,28 @@ impl<'a> Composer<'a> {
         }
     }
 
+    /// What the bot says when someone wants a person and nobody can join now: that, when
+    /// someone is on hand next (`next`: day, HH:MM and the zone's city), and the helplines, which
+    /// are people too (the `getting-help` answer).
+    pub fn handoff_unavailable(&self, next: Option<(&str, &str, &str)>) -> String {
+        let messages = &self.set.messages;
+        let mut out = messages.handoff_unavailable.trim().to_owned();
+        if let Some((day, time, place)) = next {
+            let next = messages
+                .handoff_next
+                .trim()
+                .replace("{day}", day)
+                .replace("{time}", time)
+                .replace("{zone}", place);
+            let _ = write!(out, " {next}");
+        }
+        let helplines = self.compose(&Outcome::MenuPick {
+            id: topics::GETTING_HELP.to_owned(),
+        });
+        let _ = write!(out, "\n\n{helplines}");
+        out
+    }
+
     fn topic(&self, id: &str, also: &[String], audience: Audience) -> AsSent {
         let Some(topic) = self.set.get(id) else {
             // The matcher only returns ids of the set; this keeps a bad build from going silent.

@@ -24,6 +24,10 @@ pub const PARENTS: &str = "parents";
 pub const HELP: &str = "help";
 /// The first hello.
 pub const GREETING: &str = "greeting";
+/// Asks for a person: offered a responder where the operator has `[handoff]`.
+pub const HUMAN: &str = "human";
+/// Where to get help: the helplines, which people who want a person are given.
+pub const GETTING_HELP: &str = "getting-help";
 /// "Nothing here fits."
 pub const OUT_OF_SCOPE: &str = "out-of-scope";
 

@@ -48,12 +48,46 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
             }
         }
     }
-    if !set.messages.whole_answer.contains("{number}") {
-        issues.push(Issue {
-            file: MESSAGES_FILE.into(),
-            field: "whole_answer".into(),
-            why: "must contain {number}, the topic's number".into(),
-        });
+    let m = &set.messages;
+    for (field, text, placeholder, what) in [
+        (
+            "whole_answer",
+            &m.whole_answer,
+            "{number}",
+            "the topic's number",
+        ),
+        (
+            "handoff_joining",
+            &m.handoff_joining,
+            "{responder}",
+            "the Matrix id of who joins",
+        ),
+        (
+            "handoff_next",
+            &m.handoff_next,
+            "{day}",
+            "the day someone is on hand next",
+        ),
+        (
+            "handoff_next",
+            &m.handoff_next,
+            "{time}",
+            "the time someone is on hand next",
+        ),
+        (
+            "handoff_next",
+            &m.handoff_next,
+            "{zone}",
+            "whose time that is",
+        ),
+    ] {
+        if !text.contains(placeholder) {
+            issues.push(Issue {
+                file: MESSAGES_FILE.into(),
+                field: field.into(),
+                why: format!("must contain {placeholder}, {what}"),
+            });
+        }
     }
     issues.extend(hours_note_problems(set));
     issues.extend(as_sent_problems(&as_sent(set)));

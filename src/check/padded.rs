@@ -48,6 +48,12 @@ pub(super) fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
         "did_you_mean".to_owned(),
         composer.compose(&menu),
     ));
+    // A place name as long as the tz database has ("Port-au-Prince" and longer: 32 bytes).
+    texts.push((
+        MESSAGES_FILE.to_owned(),
+        "handoff_unavailable".to_owned(),
+        composer.handoff_unavailable(Some(("Mon", "00:00", &"p".repeat(32)))),
+    ));
     let m = &set.messages;
     for (field, text) in [
         ("not_encrypted", &m.not_encrypted),
@@ -58,6 +64,9 @@ pub(super) fn padding_problems(set: &ResponseSet) -> Vec<Issue> {
         ("forget_done", &m.forget_done),
         ("forget_final", &m.forget_final),
         ("intro", &m.intro),
+        ("handoff_offer", &m.handoff_offer),
+        ("handoff_joining", &m.handoff_joining),
+        ("handoff_resumed", &m.handoff_resumed),
     ] {
         texts.push((MESSAGES_FILE.to_owned(), field.to_owned(), text.clone()));
     }

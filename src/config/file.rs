@@ -1,10 +1,19 @@
 //! The config file's keys: which exist, their defaults, and how each is checked on the way from
 //! a TOML table to a [`Config`]. Relative paths are taken from the file's folder.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
-use super::{Config, Env, RateLimit, Region, RoomPolicy, error::ConfigError, reader::Reader};
-use crate::logging::LogFormat;
+use super::{
+    Bursts, Config, Env, RateLimit, Region, Responder, RoomPolicy, error::ConfigError,
+    reader::Reader,
+};
+use crate::{
+    logging::LogFormat,
+    responses::{ALWAYS, Hours},
+};
 
 /// Reads and checks a config file; relative paths in it are taken from the file's folder.
 pub fn load(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
@@ -54,6 +63,8 @@ const TOP_KEYS: &[&str] = &[
     "log_format",
     "rooms",
     "rate_limit",
+    "bursts",
+    "handoff",
     "health",
     // Secrets are named here only to give a precise error.
     "password",
@@ -70,6 +81,9 @@ const ROOM_KEYS: &[&str] = &[
 ];
 const RATE_KEYS: &[&str] = &["burst", "per_minute", "global_burst", "global_per_minute"];
 const HEALTH_KEYS: &[&str] = &["listen"];
+const BURST_KEYS: &[&str] = &["pause_seconds", "longest_seconds"];
+const HANDOFF_KEYS: &[&str] = &["responders"];
+const RESPONDER_KEYS: &[&str] = &["user_id", "hours", "tz"];
 /// `rooms.leave_idle_after_days` when unset: 30 days.
 const DEFAULT_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
@@ -126,6 +140,8 @@ impl Reader {
         };
         let rooms = self.rooms(t);
         let rate_limit = self.rate_limit(t);
+        let bursts = self.bursts(t);
+        let responders = self.handoff(t);
         let health = self.health(t);
         Some(Config {
             homeserver: homeserver?,
@@ -137,6 +153,8 @@ impl Reader {
             overlay_dir,
             rooms: rooms?,
             rate_limit: rate_limit?,
+            bursts: bursts?,
+            responders: responders?,
             log_format: log_format?,
             health: health?,
         })
@@ -236,6 +254,91 @@ impl Reader {
             global_burst: global_burst as u32,
             global_per_minute: global_per_minute as u32,
         })
+    }
+
+    fn bursts(&mut self, t: &toml::Table) -> Option<Bursts> {
+        let empty = toml::Table::new();
+        let b = self.table(t, "bursts").unwrap_or(&empty);
+        self.unknown_keys(b, BURST_KEYS, "bursts.");
+        let pause = self.seconds(b, "pause_seconds", "bursts.", 10.0);
+        let longest = self.seconds(b, "longest_seconds", "bursts.", 60.0);
+        let pause = pause.unwrap_or(Some(Duration::from_millis(1_500)))?;
+        let longest = longest.unwrap_or(Some(Duration::from_secs(6)))?;
+        if longest < pause {
+            self.problem(
+                "bursts.longest_seconds",
+                format!(
+                    "{} is shorter than bursts.pause_seconds ({}); a burst waits at least one pause",
+                    longest.as_secs_f64(),
+                    pause.as_secs_f64()
+                ),
+            );
+            return None;
+        }
+        Some(Bursts { pause, longest })
+    }
+
+    fn handoff(&mut self, t: &toml::Table) -> Option<Vec<Responder>> {
+        let empty = toml::Table::new();
+        let h = self.table(t, "handoff").unwrap_or(&empty);
+        self.unknown_keys(h, HANDOFF_KEYS, "handoff.");
+        let Some(list) = h.get("responders") else {
+            return Some(Vec::new());
+        };
+        let Some(list) = list.as_array() else {
+            self.problem(
+                "handoff.responders",
+                format!(
+                    "expected a list of {{ user_id = \"@name:server\", hours = \"Mon-Fri 09:00-17:00\", tz = \"Europe/London\" }}, found a {}",
+                    list.type_str()
+                ),
+            );
+            return None;
+        };
+        let mut responders = Vec::new();
+        let mut ok = true;
+        for (i, entry) in list.iter().enumerate() {
+            let prefix = format!("handoff.responders[{i}].");
+            let Some(entry) = entry.as_table() else {
+                self.problem(
+                    &format!("handoff.responders[{i}]"),
+                    format!(
+                        "expected a table such as {{ user_id = \"@name:server\" }}, found a {}",
+                        entry.type_str()
+                    ),
+                );
+                ok = false;
+                continue;
+            };
+            self.unknown_keys(entry, RESPONDER_KEYS, &prefix);
+            let user_id = match self.string(entry, "user_id", &prefix) {
+                Some(id) => self.check_user_id(&format!("{prefix}user_id"), &id),
+                None => {
+                    self.problem(
+                        &format!("{prefix}user_id"),
+                        "missing; the responder's Matrix id, such as @counsellor:example.org",
+                    );
+                    None
+                }
+            };
+            let user_id = user_id.and_then(|id| matrix_sdk::ruma::UserId::parse(id).ok());
+            let hours = self.string(entry, "hours", &prefix);
+            let tz = self.string(entry, "tz", &prefix);
+            let hours = match Hours::parse(hours.as_deref().unwrap_or(ALWAYS), tz.as_deref()) {
+                Ok(hours) => Some(hours),
+                Err(problems) => {
+                    for (field, why) in problems {
+                        self.problem(&format!("{prefix}{field}"), why);
+                    }
+                    None
+                }
+            };
+            match (user_id, hours) {
+                (Some(user_id), Some(hours)) => responders.push(Responder { user_id, hours }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(responders)
     }
 
     fn check_url(&mut self, url: &str) -> Option<String> {

@@ -60,6 +60,32 @@ pub struct RateLimit {
     pub global_per_minute: u32,
 }
 
+/// How lines typed in a burst are read together (see `matrix::burst`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bursts {
+    /// A line waits this long for the next one from the same person; zero reads every line
+    /// alone.
+    pub pause: std::time::Duration,
+    /// The longest a burst waits, from its first line.
+    pub longest: std::time::Duration,
+}
+
+impl Bursts {
+    /// Whether lines are held for a burst at all.
+    pub fn on(&self) -> bool {
+        !self.pause.is_zero()
+    }
+}
+
+/// A person who can join a conversation when someone asks for one (`[handoff]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Responder {
+    /// Their Matrix account.
+    pub user_id: matrix_sdk::ruma::OwnedUserId,
+    /// When they are on hand (`24/7` when the file gives no hours).
+    pub hours: crate::responses::Hours,
+}
+
 /// A checked configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -81,6 +107,10 @@ pub struct Config {
     pub rooms: RoomPolicy,
     /// Flood limit.
     pub rate_limit: RateLimit,
+    /// Lines typed in a burst.
+    pub bursts: Bursts,
+    /// The people who can join a conversation on request, in order; empty keeps hand-over off.
+    pub responders: Vec<Responder>,
     /// Log line format.
     pub log_format: LogFormat,
     /// Where the optional health endpoint listens (loopback only); `None` keeps it off.

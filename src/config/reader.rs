@@ -153,6 +153,34 @@ impl Reader {
         Some((days > 0.0).then(|| std::time::Duration::from_secs_f64(days * 86_400.0)))
     }
 
+    /// A number of seconds, whole or fractional, from 0 to `max`, if the key is present:
+    /// `Some(None)` when it is wrong (recorded), `Some(Some(duration))` otherwise.
+    pub(super) fn seconds(
+        &mut self,
+        t: &toml::Table,
+        key: &str,
+        prefix: &str,
+        max: f64,
+    ) -> Option<Option<std::time::Duration>> {
+        let full = format!("{prefix}{key}");
+        let seconds = match t.get(key)? {
+            toml::Value::Integer(n) => *n as f64,
+            toml::Value::Float(x) => *x,
+            other => {
+                self.problem(
+                    &full,
+                    format!("expected a number of seconds, found a {}", other.type_str()),
+                );
+                return Some(None);
+            }
+        };
+        if !(0.0..=max).contains(&seconds) {
+            self.problem(&full, format!("{seconds} is out of range; use 0 to {max}"));
+            return Some(None);
+        }
+        Some(Some(std::time::Duration::from_secs_f64(seconds)))
+    }
+
     /// `true` or `false`, if the key is present.
     pub(super) fn boolean(&mut self, t: &toml::Table, key: &str, prefix: &str) -> Option<bool> {
         match t.get(key)? {

@@ -233,3 +233,109 @@ fn idle_rooms_are_left_after_whole_or_fractional_days_or_never() {
         );
     }
 }
+
+#[test]
+fn bursts_wait_a_pause_within_a_longest_wait_or_not_at_all() {
+    use std::time::Duration;
+    let base = concat!(
+        "homeserver = \"https://matrix.example.org\"\n",
+        "user_id = \"@bot:example.org\"\n",
+        "data_dir = \"/tmp/x\"\n",
+    );
+    let c = parse(base, Path::new("."), &env(&[])).unwrap();
+    assert_eq!(c.bursts.pause, Duration::from_millis(1_500));
+    assert_eq!(c.bursts.longest, Duration::from_secs(6));
+    assert!(c.bursts.on());
+    for (table, pause, longest) in [
+        ("pause_seconds = 2\nlongest_seconds = 8.5", 2_000, 8_500),
+        ("pause_seconds = 0", 0, 6_000),
+    ] {
+        let c = parse(
+            &format!("{base}[bursts]\n{table}\n"),
+            Path::new("."),
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(c.bursts.pause, Duration::from_millis(pause), "{table}");
+        assert_eq!(c.bursts.longest, Duration::from_millis(longest), "{table}");
+    }
+    let off = parse(
+        &format!("{base}[bursts]\npause_seconds = 0\n"),
+        Path::new("."),
+        &env(&[]),
+    );
+    assert!(!off.unwrap().bursts.on());
+    for (bad, key) in [
+        ("pause_seconds = -1", "bursts.pause_seconds"),
+        ("pause_seconds = nan", "bursts.pause_seconds"),
+        ("pause_seconds = 11", "bursts.pause_seconds"),
+        ("pause_seconds = \"1.5s\"", "bursts.pause_seconds"),
+        ("longest_seconds = 1", "bursts.longest_seconds"),
+        ("longest_seconds = 61", "bursts.longest_seconds"),
+        ("wait = 1", "bursts.wait"),
+    ] {
+        assert_eq!(
+            problems(&format!("{base}[bursts]\n{bad}\n"), &[]),
+            vec![key.to_owned()],
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn handoff_is_off_without_responders_and_each_responder_is_checked() {
+    let base = concat!(
+        "homeserver = \"https://matrix.example.org\"\n",
+        "user_id = \"@bot:example.org\"\n",
+        "data_dir = \"/tmp/x\"\n",
+    );
+    let off = parse(base, Path::new("."), &env(&[])).unwrap();
+    assert!(off.responders.is_empty());
+    let text = format!(
+        "{base}[handoff]\nresponders = [\n  {{ user_id = \"@day:example.org\", hours = \"Mon-Fri 09:00-17:00\", tz = \"Europe/London\" }},\n  {{ user_id = \"@any:example.org\" }},\n]\n"
+    );
+    let c = parse(&text, Path::new("."), &env(&[])).unwrap();
+    let ids: Vec<&str> = c.responders.iter().map(|r| r.user_id.as_str()).collect();
+    assert_eq!(ids, ["@day:example.org", "@any:example.org"]);
+    assert!(!c.responders[0].hours.is_always());
+    assert!(
+        c.responders[1].hours.is_always(),
+        "no hours: always on hand"
+    );
+    for (bad, keys) in [
+        (
+            "responders = \"@a:example.org\"",
+            vec!["handoff.responders"],
+        ),
+        (
+            "responders = [\"@a:example.org\"]",
+            vec!["handoff.responders[0]"],
+        ),
+        (
+            "responders = [{ hours = \"24/7\" }]",
+            vec!["handoff.responders[0].user_id"],
+        ),
+        (
+            "responders = [{ user_id = \"counsellor\" }]",
+            vec!["handoff.responders[0].user_id"],
+        ),
+        (
+            "responders = [{ user_id = \"@a:example.org\", hours = \"Mon-Fri 9-5\", tz = \"Europe/London\" }]",
+            vec!["handoff.responders[0].hours"],
+        ),
+        (
+            "responders = [{ user_id = \"@a:example.org\", hours = \"Mon 09:00-17:00\" }]",
+            vec!["handoff.responders[0].tz"],
+        ),
+        (
+            "responders = [{ user_id = \"@a:example.org\", phone = 1 }]",
+            vec!["handoff.responders[0].phone"],
+        ),
+        ("people = []", vec!["handoff.people"]),
+    ] {
+        let mut got = problems(&format!("{base}[handoff]\n{bad}\n"), &[]);
+        got.sort();
+        got.dedup();
+        assert_eq!(got, keys, "{bad}");
+    }
+}

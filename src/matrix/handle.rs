@@ -1,22 +1,29 @@
 //! Handling one room's events: read the event, gather the facts, let [`super::plan`] decide,
 //! act on the plan, and log the plan's kind (never the message).
 
-use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration, time::Instant};
+use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration, time::Instant};
 
 use futures_util::FutureExt;
 use matrix_sdk::{
     Client, Room, RoomMemberships, RoomState,
     deserialized_responses::{TimelineEvent, TimelineEventKind},
-    ruma::{events::room::encrypted::OriginalSyncRoomEncryptedEvent, serde::Raw},
+    ruma::{
+        UserId,
+        events::room::{encrypted::OriginalSyncRoomEncryptedEvent, message::ReplyMetadata},
+        serde::Raw,
+    },
 };
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
+use crate::matcher::Outcome;
+
 use super::{
-    intro, join,
+    burst::{Added, Burst, Held},
+    handoff, intro, join,
     outbox::{self, send},
     parse::{self, Event, Parsed},
-    plan::{self, Facts, Ignored, Plan},
+    plan::{self, Facts, Ignored, Kind, Plan},
     shared::Shared,
     words,
 };
@@ -28,29 +35,51 @@ const KEY_WAIT: [Duration; 3] = [
     Duration::from_secs(6),
 ];
 
-/// Handles one room's events in order, one at a time.
+/// Handles one room's events in order, one at a time, holding a person's lines until they pause
+/// ([`burst`]).
 pub async fn room_worker(
     shared: Arc<Shared>,
     client: Client,
     room: Room,
     mut rx: mpsc::Receiver<TimelineEvent>,
 ) {
-    while let Some(event) = rx.recv().await {
-        let started = Instant::now();
-        let handled = AssertUnwindSafe(on_event(&shared, &client, &room, event))
-            .catch_unwind()
-            .await;
-        match handled {
-            Ok(Ok(plan)) => debug!(
-                outcome = plan.kind(),
-                detail = plan.detail(),
-                latency_ms = started.elapsed().as_millis() as u64,
-                "event handled"
-            ),
-            Ok(Err(e)) => warn!(error = %e, "event handling failed"),
-            // The panic hook logged where; the payload is never logged.
-            Err(_) => warn!(outcome = "error", "event handler panicked; carrying on"),
-        }
+    let mut burst = Burst::new(shared.config.bursts);
+    loop {
+        let next = match burst.deadline() {
+            Some(due) => tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(due.into()) => {
+                    if let Some(held) = burst.take_due(Instant::now()) {
+                        logged(answer_burst(&shared, &client, &room, held)).await;
+                    }
+                    continue;
+                }
+                event = rx.recv() => event,
+            },
+            None => rx.recv().await,
+        };
+        let Some(event) = next else { break };
+        logged(on_event(&shared, &client, &room, event, &mut burst)).await;
+    }
+    // The queue closed (the bot is stopping): a burst still held is answered before the end.
+    if let Some(held) = burst.take() {
+        logged(answer_burst(&shared, &client, &room, held)).await;
+    }
+}
+
+/// Runs one handling and logs its plan's kind, its failure's kind, or that it panicked.
+async fn logged(handling: impl Future<Output = Result<Plan, HandleError>>) {
+    let started = Instant::now();
+    match AssertUnwindSafe(handling).catch_unwind().await {
+        Ok(Ok(plan)) => debug!(
+            outcome = plan.kind(),
+            detail = plan.detail(),
+            latency_ms = started.elapsed().as_millis() as u64,
+            "event handled"
+        ),
+        Ok(Err(e)) => warn!(error = %e, "event handling failed"),
+        // The panic hook logged where; the payload is never logged.
+        Err(_) => warn!(outcome = "error", "event handler panicked; carrying on"),
     }
 }
 
@@ -63,6 +92,7 @@ async fn on_event(
     client: &Client,
     room: &Room,
     event: TimelineEvent,
+    burst: &mut Burst,
 ) -> Result<Plan, HandleError> {
     if room.state() != RoomState::Joined {
         return Ok(Plan::Ignore(Ignored::NotJoined));
@@ -95,27 +125,125 @@ async fn on_event(
             .map(|s| s.is_encrypted())
             .unwrap_or(false),
         event_encrypted: encrypted,
-        members: members(room).await,
+        members: members(shared, room).await,
         addressed: parsed.mentions_me
             || words::is_addressed(&parsed.body, shared.me.as_str(), &shared.config.rooms.names),
         kind: parsed.kind,
         question: &question,
         told_unencrypted: shared.told_unencrypted(room.room_id()),
         tell_unencrypted: shared.config.rooms.notice_unencrypted,
+        bursts: shared.config.bursts.on(),
+        handoff: false,
+        offered: shared
+            .handoffs
+            .offered(room.room_id(), &parsed.sender, Instant::now()),
+        handed_over: handoff::responder_in(shared, room).await
+            && !shared.handoffs.resumed(room.room_id()),
+    };
+    let facts = Facts {
+        handoff: !shared.config.responders.is_empty() && facts.members <= 2,
+        ..facts
     };
     let plan = plan::plan(
         &facts,
-        |q| shared.answerer.classify(q),
+        |q| classify(shared, burst.of(&parsed.sender), q),
         |urgent| {
             shared
                 .limiter()
                 .check(&parsed.sender, Instant::now(), urgent)
         },
     );
+    match &plan {
+        Plan::Hold => {
+            let (members, addressed) = (facts.members, facts.addressed);
+            let added = burst.add(parsed, question, members, addressed, Instant::now());
+            if let Added::HeldAfter(before) = added {
+                logged(answer_burst(shared, client, room, before)).await;
+            }
+            return Ok(plan);
+        }
+        Plan::Ignore(_) => return Ok(plan),
+        // The room's conversation is being forgotten: held lines go unanswered.
+        Plan::Forget => drop(burst.take()),
+        // The sender's held lines were read with this one (see `classify`).
+        Plan::Answer(outcome) if outcome.is_urgent() && burst.of(&parsed.sender).is_some() => {
+            drop(burst.take());
+        }
+        // Anything else answered now comes after the lines held before it.
+        _ => {
+            if let Some(held) = burst.take() {
+                logged(answer_burst(shared, client, room, held)).await;
+            }
+        }
+    }
     if matches!(plan, Plan::Answer(_)) && facts.members > 2 {
         intro::before_first_answer(shared, client, room).await;
     }
-    act(shared, room, &parsed, &plan).await?;
+    act(shared, room, &parsed.sender, parsed.reply_metadata(), &plan).await?;
+    Ok(plan)
+}
+
+/// What a line is about. An urgent line is read again together with the lines its sender has
+/// waiting (`held`): "he has my pictures" after "my ex" is answered as the whole says, when the
+/// whole is urgent too.
+fn classify(shared: &Shared, held: Option<&Held>, line: &str) -> Outcome {
+    let alone = shared.answerer.classify(line);
+    let Some(held) = held.filter(|_| alone.is_urgent()) else {
+        return alone;
+    };
+    let together = shared.answerer.classify(&held.with(line));
+    if together.is_urgent() {
+        together
+    } else {
+        alone
+    }
+}
+
+/// Answers a burst: its lines still standing, read as one message, as a reply to the last.
+async fn answer_burst(
+    shared: &Shared,
+    client: &Client,
+    room: &Room,
+    held: Held,
+) -> Result<Plan, HandleError> {
+    if room.state() != RoomState::Joined {
+        return Ok(Plan::Ignore(Ignored::NotJoined));
+    }
+    let (sender, members, addressed) = (held.sender.clone(), held.members, held.addressed);
+    let Some((words, last)) = held.read(|id| shared.is_redacted(id)) else {
+        return Ok(Plan::Ignore(Ignored::Redacted));
+    };
+    // Every held line passed the rules for a line already: from someone else, since the start,
+    // encrypted, text, addressing the bot in a group room.
+    let facts = Facts {
+        from_me: false,
+        before_start: false,
+        redacted: false,
+        room_encrypted: true,
+        event_encrypted: true,
+        members,
+        addressed,
+        kind: Kind::Text,
+        question: &words,
+        told_unencrypted: false,
+        tell_unencrypted: false,
+        bursts: false,
+        handoff: !shared.config.responders.is_empty() && members <= 2,
+        // A yes is never held, and a hand-over sends held lines on before it happens.
+        offered: false,
+        handed_over: false,
+    };
+    let plan = plan::plan(
+        &facts,
+        |q| shared.answerer.classify(q),
+        |urgent| shared.limiter().check(&sender, Instant::now(), urgent),
+    );
+    drop(words);
+    if matches!(plan, Plan::Answer(_)) && members > 2 {
+        intro::before_first_answer(shared, client, room).await;
+    }
+    let reply_to = ReplyMetadata::new(&last.event_id, &sender, last.thread.as_ref());
+    act(shared, room, &sender, reply_to, &plan).await?;
     Ok(plan)
 }
 
@@ -123,11 +251,12 @@ async fn on_event(
 async fn act(
     shared: &Shared,
     room: &Room,
-    parsed: &Parsed,
+    sender: &UserId,
+    reply_to: ReplyMetadata<'_>,
     plan: &Plan,
 ) -> Result<(), HandleError> {
     let messages = shared.messages();
-    let reply_to = Some(parsed.reply_metadata());
+    let reply_to = Some(reply_to);
     match plan {
         Plan::Answer(outcome) => send(room, &shared.answerer.compose(outcome), reply_to).await?,
         Plan::Forget => {
@@ -140,16 +269,24 @@ async fn act(
         }
         Plan::TextOnly => send(room, &messages.non_text, reply_to).await?,
         Plan::Undecryptable => send(room, &messages.undecryptable, reply_to).await?,
-        Plan::Ignore(_) => {}
+        Plan::OfferHandoff => handoff::offer(shared, room, sender, reply_to).await?,
+        Plan::HandOver => handoff::hand_over(shared, room, reply_to).await?,
+        Plan::Resume => handoff::resume(shared, room, reply_to).await?,
+        Plan::Hold | Plan::Ignore(_) => {}
     }
     Ok(())
 }
 
-/// The joined members, the bot included. The member list (not the count from the sync
-/// summary, which can lag) decides DM or group.
-async fn members(room: &Room) -> u64 {
+/// The joined members, the bot included and the operator's responders not (a responder who
+/// joined a direct message keeps it one). The member list (not the count from the sync summary,
+/// which can lag) decides DM or group.
+async fn members(shared: &Shared, room: &Room) -> u64 {
+    let responders = &shared.config.responders;
     match room.members(RoomMemberships::JOIN).await {
-        Ok(m) => m.len() as u64,
+        Ok(m) => m
+            .iter()
+            .filter(|m| !responders.iter().any(|r| r.user_id == m.user_id()))
+            .count() as u64,
         Err(_) => room.joined_members_count(),
     }
 }

@@ -6,7 +6,8 @@
 //! - [`outbox`]: sending, with retries; [`join`] and [`invites`]: invites, upgrades and who may
 //!   bring the bot in; [`idle`]: leaving quiet rooms; [`forget`] and [`room_keys`]: forgetting
 //!   a room and erasing its keys.
-//! - [`intro`]: the introduction, once per room.
+//! - [`intro`]: the introduction, once per room; [`burst`]: lines typed in a burst, read as
+//!   one message; [`handoff`]: a person from the service, when someone asks for one.
 //! - [`shared`]: the state every room's worker shares.
 //! - [`session`], [`fault`], [`start`]: identity, stores, what a homeserver error means, and
 //!   why the bot cannot start, worded once;
@@ -14,10 +15,12 @@
 //!   health endpoint.
 
 pub mod bot;
+mod burst;
 pub mod doctor;
 pub mod fault;
 pub mod forget;
 mod handle;
+mod handoff;
 pub mod health;
 mod idle;
 mod intro;

@@ -14,6 +14,7 @@ use matrix_sdk::ruma::{
 
 use super::{
     forget::Forgetter,
+    handoff::Handoffs,
     invites::{JoinCap, Refusal},
 };
 use crate::{answerer::Answerer, config::Config, flood::Limiter, responses::Messages};
@@ -40,6 +41,8 @@ pub struct Shared {
     introduced: Mutex<HashSet<OwnedRoomId>>,
     /// Forgets rooms on request, and erases a room's keys when the bot leaves it.
     pub forgetter: Forgetter,
+    /// Offers of a person waiting for a yes, and rooms that asked for the bot back.
+    pub handoffs: Handoffs,
 }
 
 impl Shared {
@@ -58,6 +61,7 @@ impl Shared {
             redacted: Mutex::new(Recent::default()),
             introduced: Mutex::new(HashSet::new()),
             forgetter,
+            handoffs: Handoffs::default(),
         }
     }
 

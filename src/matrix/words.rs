@@ -82,14 +82,48 @@ pub fn strip_reply_fallback(body: &str) -> &str {
     }
 }
 
-/// Whether the message asks the bot to delete this conversation.
-pub fn is_forget_request(body: &str) -> bool {
+/// The message's words, lower case, one space apart, without punctuation or emoji.
+fn plain(body: &str) -> String {
     let words: Vec<String> = body
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let text = words.join(" ");
+    words.join(" ")
+}
+
+/// Whether the message is a plain yes (to the offer of a person): nothing else in it, so "yes
+/// but what if they see my old messages" is read as the question it is.
+pub fn is_yes(body: &str) -> bool {
+    const YES: &[&str] = &[
+        "yes",
+        "y",
+        "yeah",
+        "yea",
+        "yep",
+        "yes please",
+        "yes pls",
+        "ok",
+        "okay",
+        "ok yes",
+        "sure",
+        "please",
+        "please do",
+        "do it",
+        "go ahead",
+    ];
+    YES.contains(&plain(body).as_str())
+}
+
+/// Whether the message asks the bot to answer again while a person from the service is in the
+/// room: "bot", alone.
+pub fn is_bot_request(body: &str) -> bool {
+    matches!(plain(body).as_str(), "bot" | "bot please" | "back to bot")
+}
+
+/// Whether the message asks the bot to delete this conversation.
+pub fn is_forget_request(body: &str) -> bool {
+    let text = plain(body);
     const PHRASES: &[&str] = &[
         "forget",
         "forget me",
@@ -112,6 +146,28 @@ pub fn is_forget_request(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yes_or_bot_is_the_whole_message_and_nothing_more() {
+        for yes in ["yes", "Yes!", "yes please", "OK", "sure 👍", "  yep. "] {
+            assert!(is_yes(yes), "{yes}");
+        }
+        for not in [
+            "yes but will they see what i wrote",
+            "no",
+            "not yes",
+            "",
+            "yesterday",
+        ] {
+            assert!(!is_yes(not), "{not}");
+        }
+        for bot in ["bot", "Bot.", "BOT please", "back to bot"] {
+            assert!(is_bot_request(bot), "{bot}");
+        }
+        for not in ["is this a bot", "robot", "bots"] {
+            assert!(!is_bot_request(not), "{not}");
+        }
+    }
 
     #[test]
     fn addressed_by_id_localpart_or_name_as_a_word() {

@@ -203,6 +203,17 @@ pub struct Messages {
     /// Sent once when the bot joins an encrypted direct message, and in a group room just
     /// before its first answer: what the bot is, what it keeps, the menu, `forget`, urgent help.
     pub intro: String,
+    /// Offers a person from the service, when someone asks for one and one is on hand; asks
+    /// for an explicit yes.
+    pub handoff_offer: String,
+    /// Sent after the yes, once the invite is out; `{responder}` is the person's Matrix id.
+    pub handoff_joining: String,
+    /// Sent when nobody can join now; the helplines follow it.
+    pub handoff_unavailable: String,
+    /// When a responder is on hand next; `{day}`, `{time}` and `{zone}` as in `closed_now`.
+    pub handoff_next: String,
+    /// Sent when the person says "bot" while a responder is in the room.
+    pub handoff_resumed: String,
 }
 
 /// A loaded, validated response set.

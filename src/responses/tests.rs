@@ -44,6 +44,11 @@ url = "https://example.org/{id}"
         "forget_done",
         "forget_final",
         "intro",
+        "handoff_offer",
+        "handoff_joining",
+        "handoff_unavailable",
+        "handoff_next",
+        "handoff_resumed",
     ]
     .iter()
     .map(|k| format!("{k} = \"text\"\n"))
@@ -340,6 +345,8 @@ fn the_bots_messages_never_ask_people_to_verify_it() {
         ("undecryptable", &m.undecryptable),
         ("not_encrypted", &m.not_encrypted),
         ("intro", &m.intro),
+        ("handoff_offer", &m.handoff_offer),
+        ("handoff_joining", &m.handoff_joining),
     ] {
         let lower = text.to_lowercase();
         assert!(

@@ -770,7 +770,10 @@ impl User {
         let filter =
             matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter::FilterDefinition(filter);
         let mut settings = SyncSettings::new().filter(filter);
-        while !enough(&got(&slots)) {
+        // A message still waiting for its key may turn out to be a reply (or the introduction,
+        // which is not one): the wait goes on for it too.
+        let waiting = |slots: &[Slot]| slots.iter().any(|s| matches!(s, Slot::Waiting(_)));
+        while !enough(&got(&slots)) || waiting(&slots) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;

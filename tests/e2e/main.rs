@@ -14,6 +14,9 @@ use harness::{Bot, User, files_below, response_set, synapse};
 
 const REPLY_WAIT: Duration = Duration::from_secs(60);
 const QUIET_WAIT: Duration = Duration::from_secs(8);
+/// The config edit that reads every line on its own, for tests of what happens to each of
+/// several messages sent back to back (the default reads such a burst as one message).
+const LINE_BY_LINE: (&str, &str) = ("pause_seconds = 1.5", "pause_seconds = 0");
 
 /// A running bot and a user with an encrypted DM it has joined.
 async fn encrypted_dm() -> (&'static harness::Synapse, Bot, User, matrix_sdk::Room) {
@@ -428,7 +431,7 @@ async fn a_pill_mention_in_a_thread_is_answered_in_that_thread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_with_answers_in_flight_sends_each_once_then_stops() {
-    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    let (synapse, mut bot, user, room) = encrypted_dm_with(&[LINE_BY_LINE]).await;
     // One message a second: the second and third answers are still being sent (waiting out
     // M_LIMIT_EXCEEDED) when the first arrives and SIGTERM is sent.
     synapse.throttle(&bot.user_id, 1, 1);
@@ -951,10 +954,16 @@ async fn homeserver_outage_is_ridden_out_and_every_question_answered_once() {
         .filter(|r| is_answer_of(r, "screenshots-sharing"))
         .count();
     let after = replies.iter().filter(|r| is_answer_of(r, "legal")).count();
+    let failures: Vec<String> = bot
+        .log(1)
+        .lines()
+        .filter(|l| l.contains("failed") || l.contains("event handled"))
+        .map(str::to_owned)
+        .collect();
     assert_eq!(
         (before, after),
         (1, 1),
-        "each question answered once: {replies:#?}"
+        "each question answered once: {replies:#?}\nthe bot's failures: {failures:#?}"
     );
     assert_eq!(replies.len(), 2, "nothing else: {replies:#?}");
     assert!(bot.log(1).contains("homeserver reachable again"));
@@ -1074,7 +1083,7 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
-    let (_, mut bot, user, room) = encrypted_dm().await;
+    let (_, mut bot, user, room) = encrypted_dm_with(&[LINE_BY_LINE]).await;
 
     // The example config allows a burst of 5. Then, still over the limit, the bare keyword the
     // out-of-scope answer tells people to type ("crisis", a menu pick) and an urgent message:
@@ -1117,8 +1126,233 @@ async fn a_flood_gets_a_burst_of_answers_one_slow_down_notice_then_silence() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_typed_in_a_burst_get_one_answer_read_together_and_count_once() {
+    let (_, mut bot, user, room) = encrypted_dm().await;
+    let slow_down = &response_set().messages.slow_down;
+
+    // Three lines, back to back: alone, the first two would get the menu and the break-up
+    // answer. Read together, they ask about backups.
+    let mut lines = Vec::new();
+    for line in ["so", "the pics we sent", "can they end up in google photos"] {
+        lines.push(user.say(&room, line).await);
+    }
+    let replies = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert_eq!(replies.len(), 1, "one answer: {replies:#?}");
+    assert!(
+        is_answer_of(&replies[0].body, "cloud-backups"),
+        "got: {}",
+        replies[0].body
+    );
+    assert_eq!(
+        replies[0].in_reply_to.as_ref(),
+        lines.last(),
+        "a reply to the last line"
+    );
+
+    // Nine quick lines, more than the flood limit's burst of 5, are one message to it: one
+    // answer and no "slow down".
+    for i in 0..9 {
+        user.say(&room, &format!("is sexting legal where i live ({i})"))
+            .await;
+    }
+    let replies = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert!(
+        is_answer_of(&replies[0].body, "legal"),
+        "got: {}",
+        replies[0].body
+    );
+    assert!(replies.iter().all(|r| &r.body != slow_down));
+
+    // An urgent line is never held: it is answered with the lines before it, once.
+    let mut lines = Vec::new();
+    for line in [
+        "my partner",
+        "goes through",
+        "my phone every night while i sleep",
+    ] {
+        lines.push(user.say(&room, line).await);
+    }
+    let replies = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert!(
+        is_answer_of(&replies[0].body, "monitoring-stalkerware"),
+        "got: {}",
+        replies[0].body
+    );
+    assert_eq!(replies[0].in_reply_to.as_ref(), lines.last());
+
+    // A stop does not drop a line that is waiting for the rest of its burst: it is answered
+    // before the bot exits.
+    let held_lines = |bot: &Bot| bot.log(1).matches("outcome=held").count();
+    let before = held_lines(&bot);
+    assert!(before >= 2, "the lines above were held");
+    let held = user.say(&room, "how do i turn off photo backups").await;
+    let deadline = std::time::Instant::now() + REPLY_WAIT;
+    while held_lines(&bot) == before && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(held_lines(&bot), before + 1, "the line is held");
+    bot.stop();
+    let replies = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert_eq!(replies[0].in_reply_to.as_ref(), Some(&held));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_handoff_a_yes_invites_a_responder_who_reads_nothing_earlier_and_the_bot_waits() {
+    use matrix_sdk::deserialized_responses::TimelineEventKind;
+
+    let synapse = synapse();
+    let responder = User::new(synapse).await;
+    let list = format!("responders = [{{ user_id = \"{}\" }}]", responder.user_id());
+    let (_, mut bot, user, room) = encrypted_dm_with(&[("responders = []", &list)]).await;
+    let set = response_set();
+
+    // The request gets the offer, which asks for a yes; nobody is invited yet.
+    user.say(&room, "can i talk to a real person").await;
+    let offer = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(offer, std::slice::from_ref(&set.messages.handoff_offer));
+    assert!(
+        user.memberships(&room, &responder.user_id())
+            .await
+            .is_empty()
+    );
+
+    // The yes: the responder is invited, and the person is told who.
+    user.say(&room, "yes").await;
+    let joining = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    let expected = set
+        .messages
+        .handoff_joining
+        .replace("{responder}", responder.user_id().as_str());
+    assert_eq!(joining, [expected]);
+    assert_eq!(
+        user.memberships(&room, &responder.user_id()).await,
+        ["invite"]
+    );
+    let theirs = responder.join(&room.room_id().to_owned()).await;
+    user.wait_joined(&room, &responder.user_id()).await;
+
+    // While the responder is in the room, the bot leaves the conversation to them.
+    user.say(&room, "is sexting on whatsapp safe").await;
+    responder.say(&theirs, "hi, I'm here to help").await;
+    let quiet = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(quiet.is_empty(), "the bot stays quiet: {quiet:#?}");
+
+    // The responder holds no key to what was written before the invite: the request, the
+    // yes and the offer stay unreadable to them; what came after reads.
+    responder.sync().await;
+    let mut readable = Vec::new();
+    let mut unreadable = 0;
+    for event in harness::history(&theirs).await {
+        let json: serde_json::Value = serde_json::from_str(event.raw().json().get()).unwrap();
+        match &event.kind {
+            TimelineEventKind::UnableToDecrypt { .. } => unreadable += 1,
+            TimelineEventKind::Decrypted(_) => {
+                readable.push(json["content"]["body"].as_str().unwrap_or("").to_owned())
+            }
+            TimelineEventKind::PlainText { .. } => {}
+        }
+    }
+    for earlier in [
+        "can i talk to a real person",
+        "yes",
+        set.messages.handoff_offer.as_str(),
+        harness::intro_text(),
+    ] {
+        assert!(
+            !readable.iter().any(|r| r == earlier),
+            "readable: {earlier}"
+        );
+    }
+    assert!(
+        unreadable >= 4,
+        "{unreadable} unreadable, readable: {readable:#?}"
+    );
+    assert!(
+        readable.iter().any(|r| r == "is sexting on whatsapp safe"),
+        "what came after reads: {readable:#?}"
+    );
+
+    // "bot" brings the bot back, in the same room, with the responder still there.
+    user.say(&room, "bot").await;
+    let back = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(back, std::slice::from_ref(&set.messages.handoff_resumed));
+    user.say(&room, "can they screenshot a view once photo?")
+        .await;
+    let answer = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert!(
+        is_answer_of(&answer[0], "screenshots-sharing"),
+        "got: {answer:#?}"
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_responder_on_hand_a_request_for_a_person_gets_the_helplines() {
+    let synapse = synapse();
+    // Without [handoff]: the curated answer, which says no people are on hand.
+    let (_, mut bot, user, room) = encrypted_dm().await;
+    user.say(&room, "can i talk to a real person").await;
+    let reply = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert!(is_answer_of(&reply[0], "human"), "got: {reply:#?}");
+    bot.stop();
+
+    // With a responder who is not on hand today (UTC): nobody is invited; the person is told
+    // when someone is, and gets the helplines.
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let today = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400
+        + 3)
+        % 7; // 1970-01-01 was a Thursday
+    let tomorrow = days[(today as usize + 1) % 7];
+    let responder = User::new(synapse).await;
+    let list = format!(
+        "responders = [{{ user_id = \"{}\", hours = \"{tomorrow} 00:00-24:00\", tz = \"UTC\" }}]",
+        responder.user_id()
+    );
+    let (_, mut bot, user, room) = encrypted_dm_with(&[("responders = []", &list)]).await;
+    user.say(&room, "can i talk to a real person").await;
+    let reply = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    let set = response_set();
+    assert!(
+        reply[0].starts_with(set.messages.handoff_unavailable.trim()),
+        "got: {reply:#?}"
+    );
+    assert!(
+        reply[0].contains(&format!("from {tomorrow} 00:00 UTC time")),
+        "got: {reply:#?}"
+    );
+    assert!(reply[0].contains("988"), "the helplines follow: {reply:#?}");
+    user.say(&room, "yes").await;
+    let _ = user
+        .replies_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        user.memberships(&room, &responder.user_id())
+            .await
+            .is_empty()
+    );
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_homeservers_rate_limit_is_waited_out_and_nothing_dropped() {
-    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    let (synapse, mut bot, user, room) = encrypted_dm_with(&[LINE_BY_LINE]).await;
     // The bot may send one message a second, so back-to-back answers get M_LIMIT_EXCEEDED.
     let limit = synapse.throttle(&bot.user_id, 1, 1);
     let limit: serde_json::Value = serde_json::from_str(&limit).expect("JSON");
@@ -1202,7 +1436,7 @@ async fn every_answer_travels_at_one_ciphertext_size() {
         api::client::message::get_message_events, events::AnyTimelineEvent, serde::Raw,
     };
 
-    let (_, mut bot, user, room) = encrypted_dm().await;
+    let (_, mut bot, user, room) = encrypted_dm_with(&[LINE_BY_LINE]).await;
     // A short answer, a long one, a menu and an urgent one (after the introduction).
     for question in [
         "thanks, bye",

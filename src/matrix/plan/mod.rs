@@ -10,19 +10,26 @@
 //! 1. Its own messages, messages from before this start, messages their sender has already
 //!    taken back (redacted), other bots' notices and edits are ignored (an edit's original was
 //!    answered already).
-//! 2. In a group room (more than two members) only a message that addresses the bot counts.
+//! 2. Where a person from the service was handed the conversation ([`super::handoff`]) and is
+//!    still in the room, only "bot" (the bot answers again) and "forget" are acted on. In a
+//!    group room (more than two members, responders not counted) only a message that
+//!    addresses the bot counts.
 //! 3. A message that could not be decrypted gets the "could not read that" reply.
 //! 4. In a room or from an event without encryption, the room is told once that the bot only
 //!    talks encrypted (if the operator wants that), and nothing is read.
 //! 5. A picture, file or other non-text gets the "text only" reply; "forget" forgets the room;
-//!    any other text is read and answered.
+//!    any other text is read and answered. With bursts on ([`super::burst`]), a line that is
+//!    not urgent, not a menu number and not too long waits for the person's next lines instead
+//!    (it costs no flood token until the burst is answered). Where the operator has
+//!    responders, a request for a person in a direct message gets the offer of one, and a plain
+//!    yes to an open offer hands the conversation over.
 //! 6. The flood limit has the last word: over it, the first message gets "slow down" and the
 //!    rest are dropped. A forget request or an urgent topic (crisis, sextortion …, matched or
 //!    picked from a menu) passes once even over the limit, and always over the global budget.
 
-use crate::{flood::Verdict, matcher::Outcome};
+use crate::{flood::Verdict, matcher::Outcome, topics};
 
-use super::words::is_forget_request;
+use super::words::{is_bot_request, is_forget_request, is_yes};
 
 /// What kind of message arrived, as far as the decision needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +75,14 @@ pub struct Facts<'a> {
     pub told_unencrypted: bool,
     /// The operator wants unencrypted rooms told so (`rooms.notice_unencrypted`).
     pub tell_unencrypted: bool,
+    /// Ordinary lines wait for the rest of a burst (`[bursts]`).
+    pub bursts: bool,
+    /// A person can be offered here: the operator has responders and this is a direct message.
+    pub handoff: bool,
+    /// This sender was offered a person here and has not answered yet.
+    pub offered: bool,
+    /// A responder is in the room and the person has not asked for the bot back.
+    pub handed_over: bool,
 }
 
 /// What the bot does.
@@ -86,6 +101,14 @@ pub enum Plan {
     TextOnly,
     /// Say that the message could not be decrypted, and what to try.
     Undecryptable,
+    /// Hold the line until its sender pauses, and answer it with the lines around it.
+    Hold,
+    /// Offer a person (or, with nobody on hand, say so and give the helplines).
+    OfferHandoff,
+    /// The yes to an offer: invite a responder.
+    HandOver,
+    /// "bot" while a responder is in the room: answer there again.
+    Resume,
     /// Nothing, for this reason.
     Ignore(Ignored),
 }
@@ -115,6 +138,8 @@ pub enum Ignored {
     OverLimit,
     /// All senders together are over the global budget.
     Busy,
+    /// A responder has the conversation.
+    HandedOver,
 }
 
 impl Plan {
@@ -127,6 +152,10 @@ impl Plan {
             Plan::TellUnencrypted => "notice-unencrypted",
             Plan::TextOnly => "non-text",
             Plan::Undecryptable => "undecryptable",
+            Plan::Hold => "held",
+            Plan::OfferHandoff => "handoff-offered",
+            Plan::HandOver => "handed-over",
+            Plan::Resume => "resumed",
             Plan::Ignore(_) => "ignored",
         }
     }
@@ -157,6 +186,7 @@ impl Ignored {
             Ignored::ToldUnencrypted => "told-unencrypted",
             Ignored::OverLimit => "rate-limited-silent",
             Ignored::Busy => "over-global-budget",
+            Ignored::HandedOver => "handed-over",
         }
     }
 }
@@ -186,7 +216,19 @@ pub fn plan(
         }
         Kind::NonText => Plan::TextOnly,
         Kind::Text if is_forget_request(facts.question) => Plan::Forget,
-        Kind::Text => Plan::Answer(classify(facts.question)),
+        Kind::Text if facts.handed_over => {
+            return if is_bot_request(facts.question) {
+                Plan::Resume
+            } else {
+                Plan::Ignore(Ignored::HandedOver)
+            };
+        }
+        Kind::Text if facts.offered && is_yes(facts.question) => Plan::HandOver,
+        Kind::Text => match classify(facts.question) {
+            outcome if facts.handoff && asks_for_a_person(&outcome) => Plan::OfferHandoff,
+            outcome if facts.bursts && may_wait(&outcome) => return Plan::Hold,
+            outcome => Plan::Answer(outcome),
+        },
         // Ruled out by `not_for_the_bot`.
         Kind::Notice => return Plan::Ignore(Ignored::Notice),
         Kind::Edit => return Plan::Ignore(Ignored::Edit),
@@ -204,6 +246,18 @@ pub fn plan(
     }
 }
 
+/// Whether the outcome is the request for a person, matched or picked from the menu.
+fn asks_for_a_person(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Topic { id, .. } | Outcome::MenuPick { id } if id == topics::HUMAN)
+}
+
+/// Whether a line with this outcome may wait for the rest of its burst: not when it is urgent
+/// (answered at once, with the lines before it), a menu pick (the person chose; nothing they add
+/// changes that) or too long already.
+pub fn may_wait(outcome: &Outcome) -> bool {
+    !outcome.is_urgent() && !matches!(outcome, Outcome::MenuPick { .. } | Outcome::TooLong)
+}
+
 /// Rules 1 and 2: messages the bot never replies to, whatever they say.
 fn not_for_the_bot(facts: &Facts<'_>) -> Option<Ignored> {
     if facts.from_me {
@@ -216,7 +270,9 @@ fn not_for_the_bot(facts: &Facts<'_>) -> Option<Ignored> {
         Some(Ignored::Notice)
     } else if facts.kind == Kind::Edit {
         Some(Ignored::Edit)
-    } else if facts.members > 2 && !facts.addressed {
+    } else if facts.handed_over && facts.kind != Kind::Text {
+        Some(Ignored::HandedOver)
+    } else if facts.members > 2 && !facts.addressed && !facts.handed_over {
         Some(Ignored::NotAddressed)
     } else {
         None

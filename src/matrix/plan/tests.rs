@@ -17,6 +17,10 @@ const DM: Facts<'static> = Facts {
     question: "is sexting on whatsapp safe",
     told_unencrypted: false,
     tell_unencrypted: true,
+    bursts: false,
+    handoff: false,
+    offered: false,
+    handed_over: false,
 };
 
 fn topic(id: &str) -> Outcome {
@@ -95,6 +99,19 @@ fn every_rule_of_the_plan() {
         kind: Kind::Undecryptable,
         question: "",
         ..DM
+    };
+    let bursts = Facts { bursts: true, ..DM };
+    let handoff = Facts {
+        handoff: true,
+        ..DM
+    };
+    let offered = Facts {
+        offered: true,
+        ..handoff
+    };
+    let handed_over = Facts {
+        handed_over: true,
+        ..handoff
     };
     use Verdict::*;
     let cases = [
@@ -278,6 +295,149 @@ fn every_rule_of_the_plan() {
         .reads(pick("consent"))
         .flood(false, Notify),
         case("forget over the limit, once spent", forget, Plan::SlowDown).flood(true, Notify),
+        // Rule 5 with bursts on: ordinary lines wait, at no flood token; urgent lines, menu
+        // picks, too-long lines, forget, images and undecryptable messages never do.
+        case("an ordinary line waits for its burst", bursts, Plan::Hold).reads(topic("encryption")),
+        case("a vague line waits", bursts, Plan::Hold).reads(Outcome::OutOfScope),
+        case("an ambiguous line waits", bursts, Plan::Hold).reads(Outcome::Ambiguous {
+            options: vec!["consent".into(), "boundaries".into()],
+        }),
+        case(
+            "an urgent line is answered at once",
+            bursts,
+            Plan::Answer(topic("sextortion")),
+        )
+        .reads(topic("sextortion"))
+        .flood(true, Allow),
+        case(
+            "a menu pick is answered at once",
+            bursts,
+            Plan::Answer(pick("consent")),
+        )
+        .reads(pick("consent"))
+        .flood(false, Allow),
+        case(
+            "a too-long line is answered at once",
+            bursts,
+            Plan::Answer(Outcome::TooLong),
+        )
+        .reads(Outcome::TooLong)
+        .flood(false, Allow),
+        case(
+            "forget never waits",
+            Facts {
+                bursts: true,
+                ..forget
+            },
+            Plan::Forget,
+        )
+        .flood(true, Allow),
+        case(
+            "an image never waits",
+            Facts {
+                bursts: true,
+                ..image
+            },
+            Plan::TextOnly,
+        )
+        .flood(false, Allow),
+        // Hand-over to a person.
+        case(
+            "a request for a person, without responders",
+            DM,
+            Plan::Answer(topic("human")),
+        )
+        .reads(topic("human"))
+        .flood(false, Allow),
+        case(
+            "a request for a person gets the offer",
+            handoff,
+            Plan::OfferHandoff,
+        )
+        .reads(topic("human"))
+        .flood(false, Allow),
+        case(
+            "a menu pick of a person gets the offer",
+            handoff,
+            Plan::OfferHandoff,
+        )
+        .reads(pick("human"))
+        .flood(false, Allow),
+        case(
+            "a request for a person is not held",
+            Facts {
+                bursts: true,
+                ..handoff
+            },
+            Plan::OfferHandoff,
+        )
+        .reads(topic("human"))
+        .flood(false, Allow),
+        case(
+            "a yes to an open offer hands over",
+            Facts {
+                question: "yes please",
+                ..offered
+            },
+            Plan::HandOver,
+        )
+        .flood(false, Allow),
+        case(
+            "anything else after an offer is read as usual",
+            offered,
+            Plan::Answer(topic("encryption")),
+        )
+        .reads(topic("encryption"))
+        .flood(false, Allow),
+        case(
+            "a yes without an offer is read as usual",
+            Facts {
+                question: "yes",
+                ..handoff
+            },
+            Plan::Answer(topic("greeting")),
+        )
+        .reads(topic("greeting"))
+        .flood(false, Allow),
+        case(
+            "handed over: a question is left to the responder",
+            handed_over,
+            Plan::Ignore(Ignored::HandedOver),
+        ),
+        case(
+            "handed over: an image too",
+            Facts {
+                kind: Kind::NonText,
+                question: "",
+                ..handed_over
+            },
+            Plan::Ignore(Ignored::HandedOver),
+        ),
+        case(
+            "handed over: bot brings the bot back",
+            Facts {
+                question: "bot",
+                ..handed_over
+            },
+            Plan::Resume,
+        ),
+        case(
+            "handed over: forget still forgets",
+            Facts {
+                question: "forget",
+                ..handed_over
+            },
+            Plan::Forget,
+        )
+        .flood(true, Allow),
+        case(
+            "a group line that does not address the bot is not held",
+            Facts {
+                bursts: true,
+                ..group
+            },
+            Plan::Ignore(Ignored::NotAddressed),
+        ),
         case(
             "image over the limit",
             image,
