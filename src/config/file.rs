@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Config, Env, RateLimit, Region, RoomPolicy, error::ConfigError, reader::Reader};
+use super::{
+    Config, Env, Menus, RateLimit, Region, RoomPolicy, error::ConfigError, reader::Reader,
+};
 use crate::logging::LogFormat;
 
 /// Reads and checks a config file; relative paths in it are taken from the file's folder.
@@ -52,6 +54,7 @@ const TOP_KEYS: &[&str] = &[
     "responses_dir",
     "overlay_dir",
     "log_format",
+    "menus",
     "rooms",
     "rate_limit",
     "health",
@@ -124,6 +127,20 @@ impl Reader {
                 None
             }
         };
+        let menus = match self.string(t, "menus", "").as_deref() {
+            None | Some("poll") => Some(Menus::Poll),
+            Some("text") => Some(Menus::Text),
+            Some(other) => {
+                self.problem(
+                    "menus",
+                    format!(
+                        "unknown menu style {other:?}; use \"poll\" (a poll with the text as its \
+                         fallback) or \"text\" (a numbered list only)"
+                    ),
+                );
+                None
+            }
+        };
         let rooms = self.rooms(t);
         let rate_limit = self.rate_limit(t);
         let health = self.health(t);
@@ -139,6 +156,7 @@ impl Reader {
             rate_limit: rate_limit?,
             log_format: log_format?,
             health: health?,
+            menus: menus?,
         })
     }
 
