@@ -203,6 +203,9 @@ pub struct Messages {
     /// Sent once when the bot joins an encrypted direct message, and in a group room just
     /// before its first answer: what the bot is, what it keeps, the menu, `forget`, urgent help.
     pub intro: String,
+    /// The text of the poll end the bot sends once it has answered a vote on one of its menu
+    /// polls (clients show it under the closed poll). Plain text.
+    pub poll_ended: String,
 }
 
 /// A loaded, validated response set.

@@ -44,6 +44,7 @@ url = "https://example.org/{id}"
         "forget_done",
         "forget_final",
         "intro",
+        "poll_ended",
     ]
     .iter()
     .map(|k| format!("{k} = \"text\"\n"))
