@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use super::{
-    intro, join,
+    intro, join, menus,
     outbox::{self, send},
     parse::{self, Event, Parsed},
     plan::{self, Facts, Ignored, Plan},
@@ -70,6 +70,7 @@ async fn on_event(
     let encrypted = !matches!(event.kind, TimelineEventKind::PlainText { .. });
     let parsed = match read(shared, room, event).await {
         Ok(Event::Message(parsed)) => parsed,
+        Ok(Event::Vote(vote)) => menus::read_vote(shared, room, vote).await,
         Ok(Event::Upgrade {
             sender,
             sent_at,
@@ -129,7 +130,7 @@ async fn act(
     let messages = shared.messages();
     let reply_to = Some(parsed.reply_metadata());
     match plan {
-        Plan::Answer(outcome) => send(room, &shared.answerer.compose(outcome), reply_to).await?,
+        Plan::Answer(outcome) => menus::answer(shared, room, parsed, outcome).await?,
         Plan::Forget => {
             shared.forgetter.forget(room, messages).await;
         }

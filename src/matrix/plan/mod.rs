@@ -10,12 +10,15 @@
 //! 1. Its own messages, messages from before this start, messages their sender has already
 //!    taken back (redacted), other bots' notices and edits are ignored (an edit's original was
 //!    answered already).
-//! 2. In a group room (more than two members) only a message that addresses the bot counts.
+//!    A vote on a poll the bot did not send, or on one it has ended, is ignored.
+//! 2. In a group room (more than two members) only a message that addresses the bot counts; a
+//!    vote on the bot's own poll does.
 //! 3. A message that could not be decrypted gets the "could not read that" reply.
 //! 4. In a room or from an event without encryption, the room is told once that the bot only
 //!    talks encrypted (if the operator wants that), and nothing is read.
 //! 5. A picture, file or other non-text gets the "text only" reply; "forget" forgets the room;
-//!    any other text is read and answered.
+//!    any other text is read and answered. A vote is answered as its number typed would be, and
+//!    only if it names a topic of the set (a menu pick).
 //! 6. The flood limit has the last word: over it, the first message gets "slow down" and the
 //!    rest are dropped. A forget request or an urgent topic (crisis, sextortion …, matched or
 //!    picked from a menu) passes once even over the limit, and always over the global budget.
@@ -38,6 +41,19 @@ pub enum Kind {
     Edit,
     /// A message that could not be decrypted (after waiting for its key).
     Undecryptable,
+    /// A vote on a poll; its chosen answer id is the `question`.
+    Vote(Poll),
+}
+
+/// The poll a vote is on, as far as the decision needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poll {
+    /// One of the bot's menu polls, not ended yet.
+    Open,
+    /// One of the bot's polls that it has ended: answered already.
+    Ended,
+    /// Someone else's poll, or one that could not be fetched.
+    NotMine,
 }
 
 /// What the handler knows about a message and its room. `question` is conversation content: it
@@ -62,7 +78,7 @@ pub struct Facts<'a> {
     /// What kind of message it is.
     pub kind: Kind,
     /// The person's own words: without a quoted reply and without the words that address the
-    /// bot. Empty for anything but text.
+    /// bot; for a vote, the answer id it chose. Empty for anything else.
     pub question: &'a str,
     /// The room was already told, in this run, that the bot only talks encrypted.
     pub told_unencrypted: bool,
@@ -115,6 +131,12 @@ pub enum Ignored {
     OverLimit,
     /// All senders together are over the global budget.
     Busy,
+    /// A vote on a poll the bot did not send.
+    NotMyPoll,
+    /// A vote on a poll the bot has ended.
+    PollEnded,
+    /// A vote for an answer id that is no topic number of the set.
+    NotAnOption,
 }
 
 impl Plan {
@@ -157,6 +179,9 @@ impl Ignored {
             Ignored::ToldUnencrypted => "told-unencrypted",
             Ignored::OverLimit => "rate-limited-silent",
             Ignored::Busy => "over-global-budget",
+            Ignored::NotMyPoll => "vote-not-my-poll",
+            Ignored::PollEnded => "vote-poll-ended",
+            Ignored::NotAnOption => "vote-not-an-option",
         }
     }
 }
@@ -187,6 +212,12 @@ pub fn plan(
         Kind::NonText => Plan::TextOnly,
         Kind::Text if is_forget_request(facts.question) => Plan::Forget,
         Kind::Text => Plan::Answer(classify(facts.question)),
+        // The id read as if typed: only a menu pick counts (a vote names a number, never words
+        // to match), and a vote for no topic costs no flood token.
+        Kind::Vote(_) => match classify(facts.question) {
+            pick @ Outcome::MenuPick { .. } => Plan::Answer(pick),
+            _ => return Plan::Ignore(Ignored::NotAnOption),
+        },
         // Ruled out by `not_for_the_bot`.
         Kind::Notice => return Plan::Ignore(Ignored::Notice),
         Kind::Edit => return Plan::Ignore(Ignored::Edit),
@@ -216,7 +247,11 @@ fn not_for_the_bot(facts: &Facts<'_>) -> Option<Ignored> {
         Some(Ignored::Notice)
     } else if facts.kind == Kind::Edit {
         Some(Ignored::Edit)
-    } else if facts.members > 2 && !facts.addressed {
+    } else if facts.kind == Kind::Vote(Poll::NotMine) {
+        Some(Ignored::NotMyPoll)
+    } else if facts.kind == Kind::Vote(Poll::Ended) {
+        Some(Ignored::PollEnded)
+    } else if facts.members > 2 && !facts.addressed && facts.kind != Kind::Vote(Poll::Open) {
         Some(Ignored::NotAddressed)
     } else {
         None
