@@ -10,7 +10,9 @@ mod harness;
 
 use std::{os::unix::fs::PermissionsExt, time::Duration};
 
-use harness::{Bot, User, files_below, response_set, synapse};
+use harness::{
+    Bot, Sent, User, ends_of, files_below, messages_of, polls_of, response_set, synapse,
+};
 
 const REPLY_WAIT: Duration = Duration::from_secs(60);
 const QUIET_WAIT: Duration = Duration::from_secs(8);
@@ -1203,7 +1205,8 @@ async fn every_answer_travels_at_one_ciphertext_size() {
     };
 
     let (_, mut bot, user, room) = encrypted_dm().await;
-    // A short answer, a long one, a menu and an urgent one (after the introduction).
+    // A short answer, a long one, a menu and an urgent one (after the introduction); each
+    // answer's follow-ups and the menu go out as polls.
     for question in [
         "thanks, bye",
         "what are the risks of sexting on whatsapp",
@@ -1212,14 +1215,32 @@ async fn every_answer_travels_at_one_ciphertext_size() {
     ] {
         user.say(&room, question).await;
     }
-    let replies = user.messages_from(&room, &bot.user_id, 4, REPLY_WAIT).await;
-    assert_eq!(replies.len(), 4, "{replies:#?}");
-    let lengths: std::collections::BTreeSet<usize> = replies.iter().map(String::len).collect();
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            messages_of(s).len() >= 4 && polls_of(s).len() >= 4
+        })
+        .await;
+    let replies = messages_of(&sent);
+    assert_eq!(replies.len(), 4, "{sent:#?}");
+    let lengths: std::collections::BTreeSet<usize> = replies.iter().map(|r| r.body.len()).collect();
     assert!(lengths.len() > 1, "the answers differ in length as text");
+    // A vote: its answer, that answer's follow-up poll, and the poll's end.
+    let poll = polls_of(&sent)[0].clone();
+    user.vote(&room, &poll.event_id, &poll.answers[0].0).await;
+    let after = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !ends_of(s).is_empty())
+        .await;
+    assert_eq!(
+        ends_of(&after),
+        std::slice::from_ref(&poll.event_id),
+        "{after:#?}"
+    );
+    let sent_count = sent.len() + after.len();
     bot.stop();
 
     // What the homeserver holds: the encrypted events as sent, never decrypted here.
-    let request = get_message_events::v3::Request::backward(room.room_id().to_owned());
+    let mut request = get_message_events::v3::Request::backward(room.room_id().to_owned());
+    request.limit = 100u32.into();
     let response = user.client.send(request).await.expect("messages");
     let ciphertexts: Vec<usize> = response
         .chunk
@@ -1236,13 +1257,142 @@ async fn every_answer_travels_at_one_ciphertext_size() {
         .collect();
     assert_eq!(
         ciphertexts.len(),
-        5,
-        "the introduction and four encrypted answers: {ciphertexts:?}"
+        1 + sent_count,
+        "the introduction and every answer, poll and poll end, encrypted: {ciphertexts:?}"
     );
     assert!(
         ciphertexts.iter().all(|&c| c == ciphertexts[0]),
-        "one ciphertext size for every message: {ciphertexts:?}"
+        "one ciphertext size for every message, poll and poll end: {ciphertexts:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_question_gets_a_poll_whose_vote_is_answered_once_and_the_poll_ended() {
+    let (_, mut bot, user, room) = encrypted_dm().await;
+    let set = response_set();
+
+    // Ambiguous (the CLI's `ask "worried"` offers two topics).
+    let question = user.say(&room, "worried").await;
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !polls_of(s).is_empty())
+        .await;
+    assert!(
+        messages_of(&sent).is_empty(),
+        "the menu is the poll alone: {sent:#?}"
+    );
+    let poll = polls_of(&sent)[0].clone();
+    assert_eq!(poll.in_reply_to.as_ref(), Some(&question));
+    assert!(poll.disclosed, "disclosed");
+    assert_eq!(poll.max_selections, 1);
+    assert_eq!(poll.question, set.messages.did_you_mean.trim());
+    assert!(poll.answers.len() >= 2, "{poll:#?}");
+    let fallback = poll.fallback.clone().expect("a text fallback");
+    assert!(fallback.starts_with(set.messages.did_you_mean.trim()));
+    let topic_of = |id: &str| {
+        set.topics()
+            .iter()
+            .find(|t| t.number.to_string() == id)
+            .unwrap_or_else(|| panic!("answer id {id} is no topic number"))
+            .clone()
+    };
+    for (id, label) in &poll.answers {
+        let topic = topic_of(id);
+        assert!(label.contains(&topic.title), "{label}");
+        assert!(
+            fallback.contains(&format!("**{id}** · {}", topic.title)),
+            "{fallback}"
+        );
+    }
+
+    // A vote is answered like the number typed, as a reply to the poll; then the poll is ended.
+    let (chosen, _) = poll.answers[1].clone();
+    let topic = topic_of(&chosen);
+    user.vote(&room, &poll.event_id, &chosen).await;
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !ends_of(s).is_empty())
+        .await;
+    let answers = messages_of(&sent);
+    assert_eq!(answers.len(), 1, "{sent:#?}");
+    assert!(
+        is_answer_of(&answers[0].body, &topic.id),
+        "{}",
+        answers[0].body
+    );
+    assert_eq!(answers[0].in_reply_to.as_ref(), Some(&poll.event_id));
+    assert_eq!(ends_of(&sent), std::slice::from_ref(&poll.event_id));
+    let Some(Sent::PollEnd { text, .. }) = sent.last() else {
+        panic!("the end comes last: {sent:#?}");
+    };
+    assert_eq!(text, set.messages.poll_ended.trim());
+    // The answer's follow-ups, if any, are a poll of their own, not in the answer's text.
+    if let Some(follow_ups) = polls_of(&sent).first() {
+        assert_eq!(follow_ups.question, set.messages.follow_ups_label.trim());
+        assert!(
+            !answers[0]
+                .body
+                .contains(set.messages.follow_ups_label.trim())
+        );
+    }
+
+    // The poll is ended: a second vote (a changed mind) gets nothing.
+    user.vote(&room, &poll.event_id, &poll.answers[0].0).await;
+    let late = user
+        .sent_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        late.is_empty(),
+        "nothing for a vote on an ended poll: {late:#?}"
+    );
+
+    // Typing the number still works.
+    user.say(&room, &chosen).await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1);
+    assert!(is_answer_of(&replies[0], &topic.id), "{}", replies[0]);
+    bot.stop();
+    let logs = bot.all_logs();
+    assert!(logs.contains("poll-ended"), "the end is logged as a kind");
+    for (_, label) in &poll.answers {
+        assert!(
+            !logs.contains(label.as_str()),
+            "a menu label in the logs: {label}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_text_menus_no_poll_is_sent_and_the_menu_is_text() {
+    let (_, mut bot, user, room) =
+        encrypted_dm_with(&[("menus = \"poll\"", "menus = \"text\"")]).await;
+    let set = response_set();
+    user.say(&room, "worried").await;
+    user.say(&room, "someone is blackmailing me with my pics")
+        .await;
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            messages_of(s).len() >= 2
+        })
+        .await;
+    let more = user
+        .sent_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        polls_of(&sent).is_empty() && more.is_empty(),
+        "no poll: {sent:#?} {more:#?}"
+    );
+    let replies = messages_of(&sent);
+    assert_eq!(replies.len(), 2, "{sent:#?}");
+    let menu = &replies[0].body;
+    assert!(menu.starts_with(set.messages.did_you_mean.trim()), "{menu}");
+    assert!(menu.contains("\n- **"), "a numbered text menu: {menu}");
+    assert!(is_answer_of(&replies[1].body, "sextortion"));
+    assert!(
+        replies[1]
+            .body
+            .contains(set.messages.follow_ups_label.trim()),
+        "the follow-ups stay in the answer's text"
+    );
+    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
