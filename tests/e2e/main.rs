@@ -1377,6 +1377,39 @@ async fn an_ambiguous_question_gets_a_poll_whose_vote_is_answered_once_and_the_p
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_group_a_vote_on_the_bots_poll_is_answered_without_naming_the_bot() {
+    let (mut bot, alice, room) = encrypted_group().await;
+    let set = response_set();
+    alice.say(&room, "confidant, worried").await;
+    let sent = alice
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !polls_of(s).is_empty())
+        .await;
+    let poll = polls_of(&sent)[0].clone();
+    let (chosen, _) = poll.answers[0].clone();
+    let topic = set
+        .topics()
+        .iter()
+        .find(|t| t.number.to_string() == chosen)
+        .expect("a topic number")
+        .id
+        .clone();
+    // A vote names nobody, and is still for the bot: the poll is its own.
+    alice.vote(&room, &poll.event_id, &chosen).await;
+    let sent = alice
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !ends_of(s).is_empty())
+        .await;
+    let answers = messages_of(&sent);
+    assert_eq!(answers.len(), 1, "{sent:#?}");
+    assert!(
+        is_answer_of(&answers[0].body, &topic),
+        "{}",
+        answers[0].body
+    );
+    assert_eq!(answers[0].in_reply_to.as_ref(), Some(&poll.event_id));
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_text_menus_no_poll_is_sent_and_the_menu_is_text() {
     let (_, mut bot, user, room) =
         encrypted_dm_with(&[("menus = \"poll\"", "menus = \"text\"")]).await;
