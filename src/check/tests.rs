@@ -232,6 +232,23 @@ fn an_hours_note_never_pushes_an_answer_past_the_padded_size() {
 }
 
 #[test]
+fn the_poll_end_text_is_plain_and_not_empty() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let clean = responses::load(&dir, None).unwrap();
+    assert!(poll_ended_problem(&clean).is_none());
+    for (text, why) in [("  ", "is empty"), ("Answered **above**.", "plain text")] {
+        let mut set = clean.clone();
+        set.messages.poll_ended = text.into();
+        let issue = poll_ended_problem(&set).expect("reported");
+        assert_eq!(
+            (issue.file.as_str(), issue.field.as_str()),
+            (MESSAGES_FILE, "poll_ended")
+        );
+        assert!(issue.why.contains(why), "{}", issue.why);
+    }
+}
+
+#[test]
 fn the_hours_notes_name_the_opening_and_are_plain_text() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
     let clean = responses::load(&dir, None).unwrap();
