@@ -29,7 +29,9 @@ const RELATIONS_PAGES: usize = 10;
 
 /// Sends the reply for `outcome` to `parsed`. With polls on and a menu in the reply, the menu
 /// goes as a poll after the rest of the reply (a "did you mean" is the poll alone); otherwise
-/// as text, as always. After answering a vote, ends the poll voted on.
+/// as text, as always. A vote's poll is ended once its answer is sent, before the answer's own
+/// menu poll, so the menu to use next is the last thing in the room (and a failed menu cannot
+/// leave the answered poll open).
 pub async fn answer(
     shared: &Shared,
     room: &Room,
@@ -44,31 +46,36 @@ pub async fn answer(
         .menu
         .as_ref()
         .filter(|m| shared.config.menus == Menus::Poll && poll::fits(m));
-    match poll_menu {
-        None => send(room, &sent.text, Some(parsed.reply_metadata())).await?,
-        Some(menu) => {
-            let rest = sent.without_menu();
-            let alone = rest.trim().is_empty();
-            if !alone {
-                send(room, &rest, Some(parsed.reply_metadata())).await?;
-            }
-            // The poll replies to what the answer replies to; it mentions the person only when
-            // it is the whole reply (else the answer just did).
-            let reply_to = poll::ReplyTo {
-                event_id: parsed.vote_on.as_deref().unwrap_or(&parsed.event_id),
-                thread_root: parsed.thread.as_ref().map(|t| &*t.event_id),
-                mention: alone.then_some(&*parsed.sender),
-            };
-            match poll::start(menu, Some(reply_to)) {
-                Some(content) => {
-                    outbox::send_event(room, poll::START_TYPE, content).await?;
-                    debug!(outcome = "poll-sent", "menu sent as a poll");
-                }
-                // `fits` rules this out; the text menu is better than none.
-                None => send(room, &menu.text, Some(parsed.reply_metadata())).await?,
-            }
-        }
+    let Some(menu) = poll_menu else {
+        send(room, &sent.text, Some(parsed.reply_metadata())).await?;
+        return end_voted(shared, room, parsed).await;
+    };
+    let rest = sent.without_menu();
+    let alone = rest.trim().is_empty();
+    if !alone {
+        send(room, &rest, Some(parsed.reply_metadata())).await?;
     }
+    end_voted(shared, room, parsed).await?;
+    // The poll replies to what the answer replies to; it mentions the person only when it is
+    // the whole reply (else the answer just did).
+    let reply_to = poll::ReplyTo {
+        event_id: parsed.vote_on.as_deref().unwrap_or(&parsed.event_id),
+        thread_root: parsed.thread.as_ref().map(|t| &*t.event_id),
+        mention: alone.then_some(&*parsed.sender),
+    };
+    match poll::start(menu, Some(reply_to)) {
+        Some(content) => {
+            outbox::send_event(room, poll::START_TYPE, content).await?;
+            debug!(outcome = "poll-sent", "menu sent as a poll");
+        }
+        // `fits` rules this out; the text menu is better than none.
+        None => send(room, &menu.text, Some(parsed.reply_metadata())).await?,
+    }
+    Ok(())
+}
+
+/// Ends the poll `parsed` voted on, if it is a vote (which has been answered by now).
+async fn end_voted(shared: &Shared, room: &Room, parsed: &Parsed) -> Result<(), SendError> {
     if let Some(start) = &parsed.vote_on {
         let end = poll::end(&shared.messages().poll_ended, start.clone());
         outbox::send_event(room, poll::END_TYPE, end).await?;

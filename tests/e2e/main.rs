@@ -1233,11 +1233,13 @@ async fn every_answer_travels_at_one_ciphertext_size() {
     assert_eq!(replies.len(), 4, "{sent:#?}");
     let lengths: std::collections::BTreeSet<usize> = replies.iter().map(|r| r.body.len()).collect();
     assert!(lengths.len() > 1, "the answers differ in length as text");
-    // A vote: its answer, that answer's follow-up poll, and the poll's end.
+    // A vote: its answer, the poll's end, and the answer's follow-up poll.
     let poll = polls_of(&sent)[0].clone();
     user.vote(&room, &poll.event_id, &poll.answers[0].0).await;
     let after = user
-        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !ends_of(s).is_empty())
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            !ends_of(s).is_empty() && !polls_of(s).is_empty()
+        })
         .await;
     assert_eq!(
         ends_of(&after),
@@ -1317,8 +1319,14 @@ async fn an_ambiguous_question_gets_a_poll_whose_vote_is_answered_once_and_the_p
     let (chosen, _) = poll.answers[1].clone();
     let topic = topic_of(&chosen);
     user.vote(&room, &poll.event_id, &chosen).await;
+    assert!(
+        !topic.follow_ups.is_empty(),
+        "the chosen topic has related topics"
+    );
     let sent = user
-        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !ends_of(s).is_empty())
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            !ends_of(s).is_empty() && !polls_of(s).is_empty()
+        })
         .await;
     let answers = messages_of(&sent);
     assert_eq!(answers.len(), 1, "{sent:#?}");
@@ -1328,20 +1336,25 @@ async fn an_ambiguous_question_gets_a_poll_whose_vote_is_answered_once_and_the_p
         answers[0].body
     );
     assert_eq!(answers[0].in_reply_to.as_ref(), Some(&poll.event_id));
-    assert_eq!(ends_of(&sent), std::slice::from_ref(&poll.event_id));
-    let Some(Sent::PollEnd { text, .. }) = sent.last() else {
-        panic!("the end comes last: {sent:#?}");
+    // In order: the answer, the end of the poll voted on, the answer's related topics as a new
+    // poll (not in the answer's text), so the menu to use next comes last.
+    let [
+        Sent::Message(_),
+        Sent::PollEnd { start, text },
+        Sent::PollStart(follow_ups),
+    ] = &sent[..]
+    else {
+        panic!("answer, end, new poll: {sent:#?}");
     };
+    assert_eq!(start, &poll.event_id);
     assert_eq!(text, set.messages.poll_ended.trim());
-    // The answer's follow-ups, if any, are a poll of their own, not in the answer's text.
-    if let Some(follow_ups) = polls_of(&sent).first() {
-        assert_eq!(follow_ups.question, set.messages.follow_ups_label.trim());
-        assert!(
-            !answers[0]
-                .body
-                .contains(set.messages.follow_ups_label.trim())
-        );
-    }
+    assert_eq!(follow_ups.question, set.messages.follow_ups_label.trim());
+    assert_eq!(follow_ups.in_reply_to.as_ref(), Some(&poll.event_id));
+    assert!(
+        !answers[0]
+            .body
+            .contains(set.messages.follow_ups_label.trim())
+    );
 
     // The poll is ended, and the bot reads that from the room, not from memory: after a
     // restart, a second vote (a changed mind) gets nothing.
