@@ -9,6 +9,8 @@
 //! - [`responses`]: the curated answers in `responses/`, loaded and validated.
 //! - [`matcher`]: message → topic, local and explainable; urgency first, honest when unsure.
 //! - [`reply`]: the outcome → the Markdown message the user gets.
+//! - [`poll`]: a reply's menu as a poll (`menus = "poll"`); [`padding`]: one size for every
+//!   event the bot sends.
 //! - [`answerer`]: the set, its matcher and the instance in one value, built once.
 //! - [`corpus`]: the labelled training corpus, split by writer batch.
 //! - [`check`], [`eval`], [`bench`]: the curator's and developer's tools.
@@ -30,6 +32,7 @@ pub mod logging;
 pub mod matcher;
 pub mod matrix;
 pub mod padding;
+pub mod poll;
 pub mod privacy;
 pub mod reply;
 pub mod responses;

@@ -7,10 +7,13 @@
 //! message content is padded with a filler field to exactly [`CONTENT_BYTES`] bytes before it is
 //! encrypted. Clients ignore fields they do not know.
 //!
-//! The room id and event type around the content are the same for every message in a room, so
-//! one content size means one ciphertext size. `confidant check` fails when an answer (with an
+//! Megolm encrypts the event type and the room id along with the content. The room id is the
+//! same for every event in a room; the type is not when menus go out as polls
+//! (`org.matrix.msc3381.poll.start` is longer than `m.room.message`), so the content of every
+//! other type is padded that much shorter ([`content_bytes`]): one plaintext size, so one
+//! ciphertext size, whatever the bot sends. `confidant check` fails when an answer (with an
 //! overlay, the longest follow-up list, the longer opening-hours note on every line with hours,
-//! and the longest reply metadata) would not fit.
+//! and the longest reply metadata) or a menu poll would not fit.
 
 use matrix_sdk::ruma::{
     events::{AnyMessageLikeEventContent, room::message::RoomMessageEventContent},
@@ -24,6 +27,9 @@ pub const FIELD: &str = "io.confidant.padding";
 /// The size of every padded message content, in bytes of JSON. Far above the longest answer,
 /// and far below the 65,536-byte event limit once encrypted (base64 adds a third).
 pub const CONTENT_BYTES: usize = 16_384;
+
+/// The event type every padded size is measured against: [`CONTENT_BYTES`] is a message's.
+pub const MESSAGE_TYPE: &str = "m.room.message";
 
 /// Room the reply metadata needs (a reply relation, the mention of the sender's user id, which
 /// may be up to 255 bytes): `check` keeps this much free in every reply.
@@ -45,13 +51,28 @@ pub fn notice(markdown: &str) -> RoomMessageEventContent {
     RoomMessageEventContent::notice_markdown(markdown)
 }
 
+/// The padded content size of an event of `event_type`: [`CONTENT_BYTES`] for a message, and
+/// for a longer type name that many bytes less, so that the Megolm plaintext (type, content and
+/// room id) has one size whatever the type.
+pub fn content_bytes(event_type: &str) -> usize {
+    (CONTENT_BYTES + MESSAGE_TYPE.len()).saturating_sub(event_type.len())
+}
+
 /// A message content as the JSON the bot sends, padded to [`CONTENT_BYTES`]; the unpadded JSON
 /// with the error when it does not fit (which `check` rules out for every curated text).
 pub fn to_raw(
     content: &RoomMessageEventContent,
 ) -> Result<Raw<AnyMessageLikeEventContent>, (Raw<AnyMessageLikeEventContent>, TooLarge)> {
-    let mut map = to_map(content);
-    let padded = pad_in_place(&mut map, CONTENT_BYTES);
+    event_to_raw(MESSAGE_TYPE, to_map(content))
+}
+
+/// Any event content the bot sends, as JSON padded to [`content_bytes`] of its type; the
+/// unpadded JSON with the error when it does not fit.
+pub fn event_to_raw(
+    event_type: &str,
+    mut map: Map<String, Value>,
+) -> Result<Raw<AnyMessageLikeEventContent>, (Raw<AnyMessageLikeEventContent>, TooLarge)> {
+    let padded = pad_in_place(&mut map, content_bytes(event_type));
     let raw = Raw::from_json_string(serde_json::to_string(&map).unwrap_or_default())
         .unwrap_or_else(|_| {
             Raw::from_json_string("{}".to_owned()).expect("an empty object is JSON")
@@ -175,6 +196,53 @@ mod tests {
             unpadded.json().get().len() < err.len,
             "sent without the filler"
         );
+    }
+
+    #[test]
+    fn a_poll_start_and_end_pad_to_the_same_plaintext_size_as_a_message() {
+        use crate::{
+            poll,
+            reply::{Menu, MenuOption},
+        };
+        use matrix_sdk::ruma::owned_event_id;
+        // What Megolm encrypts: the type, the content and the room id.
+        let plaintext = |event_type: &str, raw: &Raw<AnyMessageLikeEventContent>| {
+            serde_json::to_string(&serde_json::json!({
+                "type": event_type,
+                "content": raw,
+                "room_id": "!room:example.org",
+            }))
+            .unwrap()
+            .len()
+        };
+        let message = to_raw(&notice("a short answer")).expect("fits");
+        let menu = Menu {
+            question: "Which is closest?".into(),
+            options: vec![MenuOption {
+                number: 3,
+                label: "3 · Consent".into(),
+            }],
+            text: "Which is closest?\n- **3** · Consent".into(),
+            span: 0..0,
+        };
+        let start = event_to_raw(poll::START_TYPE, poll::start(&menu, None).unwrap()).unwrap();
+        let end = event_to_raw(
+            poll::END_TYPE,
+            poll::end("Answered.", owned_event_id!("$start:example.org")),
+        )
+        .unwrap();
+        assert_eq!(
+            start.json().get().len(),
+            content_bytes(poll::START_TYPE),
+            "padded to its type's size"
+        );
+        let sizes = [
+            plaintext(MESSAGE_TYPE, &message),
+            plaintext(poll::START_TYPE, &start),
+            plaintext(poll::END_TYPE, &end),
+        ];
+        assert!(sizes.iter().all(|s| *s == sizes[0]), "{sizes:?}");
+        assert!(start.get_field::<Value>(FIELD).ok().flatten().is_some());
     }
 
     #[test]

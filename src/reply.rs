@@ -4,8 +4,11 @@
 //! with opening hours saying whether it is open at the reply's time), the follow-up topics as
 //! numbers to reply with, and the sources. The Matrix layer renders it to HTML and keeps the
 //! Markdown as the plain-text body, so every client shows the whole answer.
+//!
+//! A menu in a reply (the "did you mean" choice, the follow-up topics) is also given as a
+//! [`Menu`], so the Matrix layer can send it as a poll instead of text (`menus = "poll"`).
 
-use std::fmt::Write;
+use std::{fmt::Write, ops::Range};
 
 use jiff::Timestamp;
 
@@ -59,6 +62,31 @@ pub struct AsSent {
     pub first_screen: usize,
     /// Where the operator's region's resources end (a byte index into `text`).
     pub local_help: usize,
+    /// The menu in `text` to pick a topic from, if there is one.
+    pub menu: Option<Menu>,
+}
+
+/// A menu to pick a topic from by its number: what a poll is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Menu {
+    /// What the menu asks (`did_you_mean` or `follow_ups_label`), as plain text.
+    pub question: String,
+    /// The topics to pick from, in order.
+    pub options: Vec<MenuOption>,
+    /// The menu as text, as it stands in the reply: the poll's fallback.
+    pub text: String,
+    /// Where the menu stands in the reply's text (a byte range, with the blank line before
+    /// it), so the reply can be sent without it.
+    pub span: Range<usize>,
+}
+
+/// One topic of a [`Menu`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuOption {
+    /// The topic's stable number: what typing picks it, and a poll's answer id.
+    pub number: u32,
+    /// The line as a poll shows it, plain text: "3 · Title (keyword)".
+    pub label: String,
 }
 
 impl AsSent {
@@ -67,12 +95,25 @@ impl AsSent {
             first_screen: text.len(),
             local_help: text.len(),
             text,
+            menu: None,
         }
     }
 
     /// The first screen's text.
     pub fn first_screen(&self) -> &str {
         &self.text[..self.first_screen]
+    }
+
+    /// The text without its menu (empty when the reply is only a menu).
+    pub fn without_menu(&self) -> String {
+        match &self.menu {
+            Some(menu) => {
+                let mut text = self.text.clone();
+                text.replace_range(menu.span.clone(), "");
+                text
+            }
+            None => self.text.clone(),
+        }
     }
 }
 
@@ -106,7 +147,13 @@ impl<'a> Composer<'a> {
                 id, also, audience, ..
             } => self.topic(id, also, *audience),
             Outcome::MenuPick { id } => self.topic(id, &[], Audience::Myself),
-            Outcome::Ambiguous { options } => AsSent::whole(self.did_you_mean(options)),
+            Outcome::Ambiguous { options } => {
+                let menu = self.did_you_mean(options);
+                AsSent {
+                    menu: Some(menu.clone()),
+                    ..AsSent::whole(menu.text)
+                }
+            }
             Outcome::OutOfScope => self.topic(topics::OUT_OF_SCOPE, &[], Audience::Myself),
             Outcome::TooLong => AsSent::whole(self.set.messages.too_long.clone()),
         }
@@ -161,12 +208,13 @@ impl<'a> Composer<'a> {
         }
         let first_screen = out.len();
         let local_help = self.resources(topic, &mut out).unwrap_or(first_screen);
-        self.follow_ups(topic, also, young, &mut out);
+        let menu = self.follow_ups(topic, also, young, &mut out);
         self.sources(topic, &mut out);
         AsSent {
             first_screen,
             local_help,
             text: out,
+            menu,
         }
     }
 
@@ -256,7 +304,14 @@ impl<'a> Composer<'a> {
         }
     }
 
-    fn follow_ups(&self, topic: &Topic, also: &[String], young: bool, out: &mut String) {
+    /// Writes the follow-up topics, and returns them as a menu.
+    fn follow_ups(
+        &self,
+        topic: &Topic,
+        also: &[String],
+        young: bool,
+        out: &mut String,
+    ) -> Option<Menu> {
         let mut entries: Vec<&Topic> = Vec::new();
         for t in also
             .iter()
@@ -272,12 +327,25 @@ impl<'a> Composer<'a> {
             }
         }
         if entries.is_empty() {
-            return;
+            return None;
         }
-        let _ = write!(out, "\n\n{}", self.set.messages.follow_ups_label.trim());
+        let start = out.len();
+        let question = self.set.messages.follow_ups_label.trim().to_owned();
+        let _ = write!(out, "\n\n{question}");
+        let mut options = Vec::with_capacity(entries.len());
         for t in entries {
             let _ = write!(out, "\n- **{}** · {}", t.number, t.title);
+            options.push(MenuOption {
+                number: t.number,
+                label: format!("{} · {}", t.number, t.title),
+            });
         }
+        Some(Menu {
+            question,
+            options,
+            text: out[start + 2..].to_owned(),
+            span: start..out.len(),
+        })
     }
 
     fn sources(&self, topic: &Topic, out: &mut String) {
@@ -297,12 +365,23 @@ impl<'a> Composer<'a> {
         );
     }
 
-    fn did_you_mean(&self, options: &[String]) -> String {
-        let mut out = self.set.messages.did_you_mean.trim().to_owned();
-        for t in options.iter().filter_map(|id| self.set.get(id)) {
+    fn did_you_mean(&self, ids: &[String]) -> Menu {
+        let question = self.set.messages.did_you_mean.trim().to_owned();
+        let mut out = question.clone();
+        let mut options = Vec::with_capacity(ids.len());
+        for t in ids.iter().filter_map(|id| self.set.get(id)) {
             let _ = write!(out, "\n- **{}** · {} (`{}`)", t.number, t.title, t.keyword);
+            options.push(MenuOption {
+                number: t.number,
+                label: format!("{} · {} ({})", t.number, t.title, t.keyword),
+            });
         }
-        out
+        Menu {
+            question,
+            options,
+            span: 0..out.len(),
+            text: out,
+        }
     }
 }
 
@@ -380,6 +459,75 @@ mod tests {
             let t = set.get(id).unwrap();
             assert!(text.contains(&format!("**{}**", t.number)) && text.contains(&t.keyword));
         }
+    }
+
+    #[test]
+    fn a_did_you_mean_is_all_menu_with_numbers_and_keywords_as_options() {
+        let set = repo_set();
+        let instance = Instance::default();
+        let outcome = Outcome::Ambiguous {
+            options: vec!["consent".into(), "boundaries".into()],
+        };
+        let sent = Composer::new(&set, &instance, monday_noon()).as_sent(&outcome);
+        let menu = sent.menu.clone().expect("a menu");
+        assert_eq!(menu.text, sent.text, "the poll's fallback is the text menu");
+        assert_eq!(menu.question, set.messages.did_you_mean.trim());
+        assert_eq!(sent.without_menu(), "", "nothing is left beside the poll");
+        let consent = set.get("consent").unwrap();
+        assert_eq!(menu.options[0].number, consent.number);
+        assert_eq!(
+            menu.options[0].label,
+            format!(
+                "{} · {} ({})",
+                consent.number, consent.title, consent.keyword
+            )
+        );
+        assert_eq!(menu.options.len(), 2);
+    }
+
+    #[test]
+    fn follow_ups_are_a_menu_and_the_answer_without_them_keeps_everything_else() {
+        let set = repo_set();
+        let instance = Instance::default();
+        let outcome = Outcome::Topic {
+            id: "sextortion".into(),
+            also: vec!["minors".into()],
+            audience: Default::default(),
+        };
+        let sent = Composer::new(&set, &instance, monday_noon()).as_sent(&outcome);
+        let menu = sent.menu.clone().expect("follow-ups");
+        let label = set.messages.follow_ups_label.trim();
+        assert_eq!(menu.question, label);
+        assert!(menu.text.starts_with(label));
+        assert!(sent.text.contains(&format!("\n\n{}", menu.text)));
+        let minors = set.get("minors").unwrap();
+        assert_eq!(
+            menu.options[0],
+            MenuOption {
+                number: minors.number,
+                label: format!("{} · {}", minors.number, minors.title),
+            }
+        );
+        let rest = sent.without_menu();
+        assert!(!rest.contains(label), "{rest}");
+        assert!(rest.starts_with(set.get("sextortion").unwrap().answer.trim()));
+        assert!(rest.contains(set.messages.resources_label.trim()));
+        assert!(rest.contains(set.messages.sources_label.trim()));
+        assert_eq!(
+            rest.len() + menu.span.len(),
+            sent.text.len(),
+            "only the menu went"
+        );
+    }
+
+    #[test]
+    fn an_answer_without_follow_ups_has_no_menu() {
+        let set = repo_set();
+        let instance = Instance::default();
+        let help = Composer::new(&set, &instance, monday_noon())
+            .as_sent(&Outcome::MenuPick { id: "help".into() });
+        assert!(help.menu.is_none(), "help's topic list stays text");
+        assert_eq!(help.without_menu(), help.text);
     }
 
     #[test]

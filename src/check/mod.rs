@@ -90,6 +90,7 @@ pub fn check_set(set: &ResponseSet) -> Vec<Issue> {
         }
     }
     issues.extend(hours_note_problems(set));
+    issues.extend(poll_ended_problem(set));
     issues.extend(as_sent_problems(&as_sent(set)));
     issues.extend(padding_problems(set));
     let matcher = match build_matcher(set) {
@@ -161,6 +162,23 @@ fn hours_note_problems(set: &ResponseSet) -> Vec<Issue> {
         }
     }
     issues
+}
+
+/// The poll end's text is shown as it is, under a closed poll: plain text, one line.
+fn poll_ended_problem(set: &ResponseSet) -> Option<Issue> {
+    let text = set.messages.poll_ended.trim();
+    let why = if text.is_empty() {
+        "is empty".to_owned()
+    } else if let Some(c) = text.chars().find(|c| MARKED.contains(c)) {
+        format!("must be plain text, one line, without {c:?}: clients show it as it is")
+    } else {
+        return None;
+    };
+    Some(Issue {
+        file: MESSAGES_FILE.into(),
+        field: "poll_ended".into(),
+        why,
+    })
 }
 
 /// The file a topic lives in, relative to the set's folder.

@@ -153,6 +153,32 @@ fn a_text_too_long_for_the_padded_size_is_reported() {
 }
 
 #[test]
+fn a_menu_too_long_for_a_poll_and_a_long_poll_end_are_reported() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let mut set = responses::load(&dir, None).unwrap();
+    // A poll carries its question twice (as the question and in the fallback text).
+    set.messages.did_you_mean = "Which one is closest to what you mean? ".repeat(210);
+    set.messages.poll_ended = "Closed. ".repeat(2_100);
+    let issues: Vec<Issue> = padding_problems(&set)
+        .into_iter()
+        .filter(|i| i.why.contains("as a poll") || i.field == "poll_ended")
+        .collect();
+    let fields: Vec<(&str, &str)> = issues
+        .iter()
+        .map(|i| (i.file.as_str(), i.field.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            (MESSAGES_FILE, "did_you_mean"),
+            (MESSAGES_FILE, "poll_ended")
+        ],
+        "{issues:?}"
+    );
+    assert!(issues[0].why.contains("as a poll"), "{}", issues[0].why);
+}
+
+#[test]
 fn an_hours_note_never_pushes_an_answer_past_the_padded_size() {
     use crate::{
         matcher::Outcome,
@@ -207,6 +233,23 @@ fn an_hours_note_never_pushes_an_answer_past_the_padded_size() {
     office.sort();
     assert!(!office.is_empty());
     assert_eq!(reported, office);
+}
+
+#[test]
+fn the_poll_end_text_is_plain_and_not_empty() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let clean = responses::load(&dir, None).unwrap();
+    assert!(poll_ended_problem(&clean).is_none());
+    for (text, why) in [("  ", "is empty"), ("Answered **above**.", "plain text")] {
+        let mut set = clean.clone();
+        set.messages.poll_ended = text.into();
+        let issue = poll_ended_problem(&set).expect("reported");
+        assert_eq!(
+            (issue.file.as_str(), issue.field.as_str()),
+            (MESSAGES_FILE, "poll_ended")
+        );
+        assert!(issue.why.contains(why), "{}", issue.why);
+    }
 }
 
 #[test]

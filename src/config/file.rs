@@ -7,7 +7,7 @@ use std::{
 };
 
 use super::{
-    Bursts, Config, Env, RateLimit, Region, Responder, RoomPolicy, error::ConfigError,
+    Bursts, Config, Env, Menus, RateLimit, Region, Responder, RoomPolicy, error::ConfigError,
     reader::Reader,
 };
 use crate::{
@@ -61,6 +61,7 @@ const TOP_KEYS: &[&str] = &[
     "responses_dir",
     "overlay_dir",
     "log_format",
+    "menus",
     "rooms",
     "rate_limit",
     "bursts",
@@ -138,6 +139,20 @@ impl Reader {
                 None
             }
         };
+        let menus = match self.string(t, "menus", "").as_deref() {
+            None | Some("poll") => Some(Menus::Poll),
+            Some("text") => Some(Menus::Text),
+            Some(other) => {
+                self.problem(
+                    "menus",
+                    format!(
+                        "unknown menu style {other:?}; use \"poll\" (a poll with the text as its \
+                         fallback) or \"text\" (a numbered list only)"
+                    ),
+                );
+                None
+            }
+        };
         let rooms = self.rooms(t);
         let rate_limit = self.rate_limit(t);
         let bursts = self.bursts(t);
@@ -157,6 +172,7 @@ impl Reader {
             responders: responders?,
             log_format: log_format?,
             health: health?,
+            menus: menus?,
         })
     }
 

@@ -86,6 +86,16 @@ pub struct Responder {
     pub hours: crate::responses::Hours,
 }
 
+/// How the bot sends its menus (the "did you mean" choice and the related topics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Menus {
+    /// A single-choice poll, with the text menu as its fallback; typing a number still works.
+    #[default]
+    Poll,
+    /// Text only, a numbered list to reply to (for clients that do not show polls).
+    Text,
+}
+
 /// A checked configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -115,6 +125,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where the optional health endpoint listens (loopback only); `None` keeps it off.
     pub health: Option<std::net::SocketAddr>,
+    /// Menus as polls or as text.
+    pub menus: Menus,
 }
 
 /// Environment variables, as a function so tests need no process environment.

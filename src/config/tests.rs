@@ -41,6 +41,7 @@ fn good_config_is_read_with_defaults() {
     assert_eq!(c.region, Region::Uk);
     assert_eq!(c.rooms.max_members, 25);
     assert!(c.rooms.notice_unencrypted);
+    assert_eq!(c.menus, Menus::Poll);
     assert_eq!(
         c.rate_limit,
         RateLimit {
@@ -100,6 +101,7 @@ fn every_problem_is_named_at_once() {
         user_id = "confidant"
         region = "mars"
         log_format = "xml"
+        menus = "buttons"
         colour = "blue"
         password = "hunter2"
         [rooms]
@@ -120,6 +122,7 @@ fn every_problem_is_named_at_once() {
         "data_dir",
         "region",
         "log_format",
+        "menus",
         "colour",
         "password",
         "rooms.max_members",
@@ -148,6 +151,24 @@ fn problem_message_lists_key_and_reason() {
     );
     assert!(
         err.contains("homeserver: missing; set it in the file or with CONFIDANT_HOMESERVER"),
+        "{err}"
+    );
+}
+
+#[test]
+fn menus_are_polls_or_text_and_anything_else_is_named() {
+    for (value, expected) in [("poll", Menus::Poll), ("text", Menus::Text)] {
+        let text = format!("menus = \"{value}\"\n{GOOD}");
+        let c = parse(&text, Path::new("."), &env(&[])).unwrap();
+        assert_eq!(c.menus, expected, "{value}");
+    }
+    let text = format!("menus = \"Poll\"\n{GOOD}");
+    let err = parse(&text, Path::new("."), &env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("menus: unknown menu style \"Poll\"; use \"poll\"")
+            && err.contains("\"text\""),
         "{err}"
     );
 }

@@ -12,9 +12,7 @@
 
 use std::time::Instant;
 
-use matrix_sdk::ruma::{
-    MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedUserId, events::relation::Thread,
-};
+use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedUserId};
 
 use super::parse::Parsed;
 use crate::{config::Bursts, matcher::MAX_INPUT_BYTES};
@@ -41,10 +39,9 @@ pub struct Held {
 
 /// One held line.
 pub struct Line {
-    /// The message.
-    pub event_id: OwnedEventId,
-    /// Its thread, if any: the answer stays in it.
-    pub thread: Option<Thread>,
+    /// The message, which an answer replies to (and whose thread it stays in); its body is
+    /// moved to `words`.
+    pub parsed: Parsed,
     /// The words to match.
     pub words: String,
 }
@@ -62,7 +59,7 @@ impl Held {
         let mut standing: Vec<Line> = self
             .lines
             .into_iter()
-            .filter(|l| !taken_back(&l.event_id))
+            .filter(|l| !taken_back(&l.parsed.event_id))
             .collect();
         let words = standing
             .iter()
@@ -151,18 +148,15 @@ impl Burst {
         addressed: bool,
         now: Instant,
     ) -> Added {
-        let line = Line {
-            event_id: parsed.event_id,
-            thread: parsed.thread,
-            words,
-        };
         let sent = parsed.sent_at;
+        let sender = parsed.sender.clone();
+        let mut parsed = parsed;
+        parsed.body = String::new();
+        let line = Line { parsed, words };
         let pause_ms = u64::try_from(self.config.pause.as_millis()).unwrap_or(u64::MAX);
         let fits = |h: &Held| {
             let apart = u64::from(sent.0).saturating_sub(u64::from(h.last_sent.0));
-            h.sender == parsed.sender
-                && h.len() + line.words.len() <= MAX_INPUT_BYTES
-                && apart <= pause_ms
+            h.sender == sender && h.len() + line.words.len() <= MAX_INPUT_BYTES && apart <= pause_ms
         };
         let before = match self.held.take() {
             Some(mut held) if fits(&held) => {
@@ -177,7 +171,7 @@ impl Burst {
             other => other,
         };
         self.held = Some(Held {
-            sender: parsed.sender,
+            sender,
             lines: vec![line],
             members,
             addressed,
@@ -220,6 +214,7 @@ mod tests {
             kind: Kind::Text,
             body: String::new(),
             mentions_me: false,
+            vote_on: None,
         }
     }
 
@@ -249,7 +244,7 @@ mod tests {
         assert!(burst.deadline().is_none());
         let (words, last) = held.read(|_| false).unwrap();
         assert_eq!(words, "my ex\nhas my nudes\nline 3\nline 4\nline 5\nline 6");
-        assert_eq!(last.event_id.as_str(), "$line6:example.org");
+        assert_eq!(last.parsed.event_id.as_str(), "$line6:example.org");
     }
 
     #[test]
@@ -318,7 +313,7 @@ mod tests {
         let third = EventId::parse("$line3:example.org").unwrap();
         let (words, last) = held.read(|id| *id == third).unwrap();
         assert_eq!(words, "line 1\nline 2");
-        assert_eq!(last.event_id.as_str(), "$line2:example.org");
+        assert_eq!(last.parsed.event_id.as_str(), "$line2:example.org");
         let mut burst = Burst::new(CONFIG);
         burst.add(line(1, ANN), "only".into(), 2, false, now);
         assert!(burst.take().unwrap().read(|_| true).is_none());

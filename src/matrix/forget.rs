@@ -330,8 +330,9 @@ impl Forgetter {
     }
 }
 
-/// Whether `event` is one to redact: a message (text, encrypted, sticker) not redacted yet,
-/// from the bot, or from anyone when the bot may redact others'.
+/// Whether `event` is one to redact: a message (text, encrypted, sticker, a poll's start, vote or
+/// end: a menu poll says what was asked about) not redacted yet, from the bot, or from anyone
+/// when the bot may redact others'. History pages come decrypted, so a poll has its own type.
 fn should_redact<T>(event: &Raw<T>, me: &OwnedUserId, can_redact_others: bool) -> bool {
     let (Ok(Some(sender)), Ok(Some(kind))) = (
         event.get_field::<OwnedUserId>("sender"),
@@ -341,7 +342,15 @@ fn should_redact<T>(event: &Raw<T>, me: &OwnedUserId, can_redact_others: bool) -
     };
     let is_message = matches!(
         kind.as_str(),
-        "m.room.message" | "m.room.encrypted" | "m.sticker"
+        "m.room.message"
+            | "m.room.encrypted"
+            | "m.sticker"
+            | "org.matrix.msc3381.poll.start"
+            | "org.matrix.msc3381.poll.response"
+            | "org.matrix.msc3381.poll.end"
+            | "m.poll.start"
+            | "m.poll.response"
+            | "m.poll.end"
     );
     // A redacted event keeps its type and sender but has empty content.
     let has_content = event
@@ -426,6 +435,34 @@ mod tests {
                 "m.reaction",
                 json!({"m.relates_to": {}}),
                 true,
+                false,
+            ),
+            (
+                "@bot:example.org",
+                "org.matrix.msc3381.poll.start",
+                json!({"org.matrix.msc1767.text": "x"}),
+                false,
+                true,
+            ),
+            (
+                "@bot:example.org",
+                "org.matrix.msc3381.poll.end",
+                json!({"org.matrix.msc1767.text": "x"}),
+                false,
+                true,
+            ),
+            (
+                "@user:example.org",
+                "org.matrix.msc3381.poll.response",
+                json!({"org.matrix.msc3381.poll.response": {"answers": ["3"]}}),
+                true,
+                true,
+            ),
+            (
+                "@user:example.org",
+                "org.matrix.msc3381.poll.response",
+                json!({"org.matrix.msc3381.poll.response": {"answers": ["3"]}}),
+                false,
                 false,
             ),
         ];

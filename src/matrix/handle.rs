@@ -7,11 +7,7 @@ use futures_util::FutureExt;
 use matrix_sdk::{
     Client, Room, RoomMemberships, RoomState,
     deserialized_responses::{TimelineEvent, TimelineEventKind},
-    ruma::{
-        UserId,
-        events::room::{encrypted::OriginalSyncRoomEncryptedEvent, message::ReplyMetadata},
-        serde::Raw,
-    },
+    ruma::{events::room::encrypted::OriginalSyncRoomEncryptedEvent, serde::Raw},
 };
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
@@ -20,7 +16,7 @@ use crate::matcher::Outcome;
 
 use super::{
     burst::{Added, Burst, Held},
-    handoff, intro, join,
+    handoff, intro, join, menus,
     outbox::{self, send},
     parse::{self, Event, Parsed},
     plan::{self, Facts, Ignored, Kind, Plan},
@@ -100,6 +96,7 @@ async fn on_event(
     let encrypted = !matches!(event.kind, TimelineEventKind::PlainText { .. });
     let parsed = match read(shared, room, event).await {
         Ok(Event::Message(parsed)) => parsed,
+        Ok(Event::Vote(vote)) => menus::read_vote(shared, room, vote).await,
         Ok(Event::Upgrade {
             sender,
             sent_at,
@@ -179,7 +176,7 @@ async fn on_event(
     if matches!(plan, Plan::Answer(_)) && facts.members > 2 {
         intro::before_first_answer(shared, client, room).await;
     }
-    act(shared, room, &parsed.sender, parsed.reply_metadata(), &plan).await?;
+    act(shared, room, &parsed, &plan).await?;
     Ok(plan)
 }
 
@@ -242,8 +239,7 @@ async fn answer_burst(
     if matches!(plan, Plan::Answer(_)) && members > 2 {
         intro::before_first_answer(shared, client, room).await;
     }
-    let reply_to = ReplyMetadata::new(&last.event_id, &sender, last.thread.as_ref());
-    act(shared, room, &sender, reply_to, &plan).await?;
+    act(shared, room, &last.parsed, &plan).await?;
     Ok(plan)
 }
 
@@ -251,14 +247,13 @@ async fn answer_burst(
 async fn act(
     shared: &Shared,
     room: &Room,
-    sender: &UserId,
-    reply_to: ReplyMetadata<'_>,
+    parsed: &Parsed,
     plan: &Plan,
 ) -> Result<(), HandleError> {
     let messages = shared.messages();
-    let reply_to = Some(reply_to);
+    let reply_to = Some(parsed.reply_metadata());
     match plan {
-        Plan::Answer(outcome) => send(room, &shared.answerer.compose(outcome), reply_to).await?,
+        Plan::Answer(outcome) => menus::answer(shared, room, parsed, outcome).await?,
         Plan::Forget => {
             shared.forgetter.forget(room, messages).await;
         }
@@ -269,7 +264,7 @@ async fn act(
         }
         Plan::TextOnly => send(room, &messages.non_text, reply_to).await?,
         Plan::Undecryptable => send(room, &messages.undecryptable, reply_to).await?,
-        Plan::OfferHandoff => handoff::offer(shared, room, sender, reply_to).await?,
+        Plan::OfferHandoff => handoff::offer(shared, room, &parsed.sender, reply_to).await?,
         Plan::HandOver => handoff::hand_over(shared, room, reply_to).await?,
         Plan::Resume => handoff::resume(shared, room, reply_to).await?,
         Plan::Hold | Plan::Ignore(_) => {}

@@ -6,8 +6,9 @@
 //! - [`outbox`]: sending, with retries; [`join`] and [`invites`]: invites, upgrades and who may
 //!   bring the bot in; [`idle`]: leaving quiet rooms; [`forget`] and [`room_keys`]: forgetting
 //!   a room and erasing its keys.
-//! - [`intro`]: the introduction, once per room; [`burst`]: lines typed in a burst, read as
-//!   one message; [`handoff`]: a person from the service, when someone asks for one.
+//! - [`intro`]: the introduction, once per room; [`menus`]: menus as polls, and votes;
+//!   [`burst`]: lines typed in a burst, read as one message; [`handoff`]: a person from the
+//!   service, when someone asks for one.
 //! - [`shared`]: the state every room's worker shares.
 //! - [`session`], [`fault`], [`start`]: identity, stores, what a homeserver error means, and
 //!   why the bot cannot start, worded once;
@@ -27,6 +28,7 @@ mod intro;
 pub mod invites;
 mod join;
 pub mod login;
+mod menus;
 pub mod outbox;
 mod parse;
 pub mod plan;

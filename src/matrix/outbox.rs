@@ -7,8 +7,12 @@ use std::time::Duration;
 use matrix_sdk::{
     Room,
     ruma::{
-        EventId, TransactionId,
-        events::room::message::{AddMentions, ForwardThread, ReplyMetadata},
+        EventId, OwnedEventId, TransactionId,
+        events::{
+            AnyMessageLikeEventContent,
+            room::message::{AddMentions, ForwardThread, ReplyMetadata},
+        },
+        serde::Raw,
     },
 };
 use tracing::warn;
@@ -58,23 +62,51 @@ pub async fn send(
         content = content.make_reply_to(metadata, ForwardThread::Yes, AddMentions::Yes);
     }
     // One size for every message, so the ciphertext does not tell which answer it carries.
-    let raw = padding::to_raw(&content).unwrap_or_else(|(unpadded, e)| {
-        warn!(
-            len = e.len,
-            limit = e.limit,
-            "message over the padded size; sent unpadded"
-        );
-        unpadded
-    });
+    let raw = padding::to_raw(&content).unwrap_or_else(unpadded);
+    send_padded(room, padding::MESSAGE_TYPE, &raw)
+        .await
+        .map(drop)
+}
+
+/// Sends an event of another type (a poll's start or end), padded so that it travels at the
+/// same ciphertext size as every message ([`padding::content_bytes`]), with the patience of
+/// [`send`]; returns its event id.
+pub async fn send_event(
+    room: &Room,
+    event_type: &str,
+    content: serde_json::Map<String, serde_json::Value>,
+) -> Result<OwnedEventId, SendError> {
+    let raw = padding::event_to_raw(event_type, content).unwrap_or_else(unpadded);
+    send_padded(room, event_type, &raw).await
+}
+
+/// A content over the padded size (which `check` rules out for every curated text) goes out
+/// unpadded rather than not at all.
+fn unpadded(
+    (raw, e): (Raw<AnyMessageLikeEventContent>, padding::TooLarge),
+) -> Raw<AnyMessageLikeEventContent> {
+    warn!(
+        len = e.len,
+        limit = e.limit,
+        "message over the padded size; sent unpadded"
+    );
+    raw
+}
+
+async fn send_padded(
+    room: &Room,
+    event_type: &str,
+    raw: &Raw<AnyMessageLikeEventContent>,
+) -> Result<OwnedEventId, SendError> {
     // One transaction id for every attempt: a retry after a lost response cannot post twice.
     let txn_id = TransactionId::new();
     retrying("send", || async {
-        room.send_raw("m.room.message", &raw)
+        room.send_raw(event_type, raw)
             .with_transaction_id(&txn_id)
             .await
     })
     .await
-    .map(drop)
+    .map(|sent| sent.response.event_id)
 }
 
 /// The wait a homeserver asked for with `M_LIMIT_EXCEEDED`.

@@ -1,5 +1,6 @@
-//! Reads a timeline event into what the decision needs ([`Parsed`]), and nothing more: the
-//! message's text is kept only until it is matched.
+//! Reads a timeline event into what the decision needs ([`Parsed`], or a [`Vote`] on a poll),
+//! and nothing more: the message's text is kept only until it is matched, and of a vote only
+//! the answer id it chose.
 
 use matrix_sdk::{
     deserialized_responses::TimelineEvent,
@@ -24,6 +25,8 @@ use super::plan::Kind;
 pub enum Event {
     /// A message (or sticker) someone sent.
     Message(Parsed),
+    /// A vote on a poll (`org.matrix.msc3381.poll.response`).
+    Vote(Vote),
     /// The room was upgraded to `replacement` by `sender`.
     Upgrade {
         /// Who upgraded it: counts as the inviter of the new room.
@@ -33,6 +36,21 @@ pub enum Event {
         /// The new room.
         replacement: OwnedRoomId,
     },
+}
+
+/// A vote on a poll. The chosen answer id says which topic was picked: conversation content,
+/// so this type has no `Debug`.
+pub struct Vote {
+    /// The vote event.
+    pub event_id: OwnedEventId,
+    /// Who voted.
+    pub sender: OwnedUserId,
+    /// When.
+    pub sent_at: MilliSecondsSinceUnixEpoch,
+    /// The poll's start event, which the vote references.
+    pub start: OwnedEventId,
+    /// The chosen answer id when it is a number (the bot's polls use topic numbers), else empty.
+    pub answer: String,
 }
 
 /// The parts of a message event the decision needs. `body` is conversation content: it is
@@ -53,6 +71,8 @@ pub struct Parsed {
     pub body: String,
     /// The message's `m.mentions` names the bot.
     pub mentions_me: bool,
+    /// For a vote, the poll it is on: the answer replies to the poll, not to the vote.
+    pub vote_on: Option<OwnedEventId>,
 }
 
 impl Parsed {
@@ -66,12 +86,14 @@ impl Parsed {
             kind: Kind::Undecryptable,
             body: String::new(),
             mentions_me: false,
+            vote_on: None,
         }
     }
 
-    /// What a reply to this message needs.
+    /// What a reply to this message needs (for a vote: a reply to the poll, to the voter).
     pub fn reply_metadata(&self) -> ReplyMetadata<'_> {
-        ReplyMetadata::new(&self.event_id, &self.sender, self.thread.as_ref())
+        let to = self.vote_on.as_deref().unwrap_or(&self.event_id);
+        ReplyMetadata::new(to, &self.sender, self.thread.as_ref())
     }
 }
 
@@ -109,7 +131,24 @@ pub fn parse(event: &TimelineEvent, me: &UserId) -> Option<Event> {
             kind: Kind::NonText,
             body: String::new(),
             mentions_me: false,
+            vote_on: None,
         })),
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::UnstablePollResponse(
+            SyncMessageLikeEvent::Original(v),
+        )) => {
+            // One choice per poll (`max_selections` 1): the first answer counts, as in
+            // clients' tallies. A cleared vote has no answers and does not parse at all.
+            let answer = v.content.poll_response.answers.into_iter().next()?;
+            let is_number =
+                (1..=9).contains(&answer.len()) && answer.bytes().all(|b| b.is_ascii_digit());
+            Some(Event::Vote(Vote {
+                event_id: v.event_id,
+                sender: v.sender,
+                sent_at: v.origin_server_ts,
+                start: v.content.relates_to.event_id,
+                answer: if is_number { answer } else { String::new() },
+            }))
+        }
         AnySyncTimelineEvent::State(AnySyncStateEvent::RoomTombstone(
             SyncStateEvent::Original(t),
         )) => Some(Event::Upgrade {
@@ -148,6 +187,7 @@ fn parse_message(m: OriginalSyncRoomMessageEvent, me: &UserId) -> Parsed {
         kind,
         body,
         mentions_me,
+        vote_on: None,
     }
 }
 
@@ -188,5 +228,46 @@ mod tests {
             "content": { "msgtype": "m.text", "body": "hello" },
         });
         assert_eq!(redacted_by(&event(message)), None);
+    }
+
+    fn vote(answers: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "type": "org.matrix.msc3381.poll.response",
+            "event_id": "$vote:example.org",
+            "sender": "@someone:example.org",
+            "origin_server_ts": 7,
+            "content": {
+                "org.matrix.msc3381.poll.response": { "answers": answers },
+                "m.relates_to": { "rel_type": "m.reference", "event_id": "$start:example.org" },
+            },
+        })
+    }
+
+    #[test]
+    fn a_vote_keeps_who_when_which_poll_and_a_numeric_answer_only() {
+        let me = matrix_sdk::ruma::user_id!("@bot:example.org");
+        let read = |json| match parse(&event(json), me) {
+            Some(Event::Vote(v)) => Some(v),
+            _ => None,
+        };
+        let v = read(vote(serde_json::json!(["12", "3"]))).expect("a vote");
+        assert_eq!(v.event_id, owned_event_id!("$vote:example.org"));
+        assert_eq!(v.start, owned_event_id!("$start:example.org"));
+        assert_eq!(v.sender.as_str(), "@someone:example.org");
+        assert_eq!(u64::from(v.sent_at.0), 7);
+        assert_eq!(v.answer, "12", "the first choice counts");
+        for not_a_number in [
+            serde_json::json!(["consent"]),
+            serde_json::json!(["-1"]),
+            serde_json::json!(["1234567890"]),
+            serde_json::json!([""]),
+        ] {
+            let v = read(vote(not_a_number.clone())).unwrap_or_else(|| panic!("{not_a_number}"));
+            assert_eq!(v.answer, "", "{not_a_number}");
+        }
+        assert!(read(vote(serde_json::json!([]))).is_none(), "an empty vote");
+        let mut cleared = vote(serde_json::json!([]));
+        cleared["content"]["org.matrix.msc3381.poll.response"] = serde_json::json!({});
+        assert!(read(cleared).is_none(), "a cleared vote");
     }
 }

@@ -214,6 +214,9 @@ pub struct Messages {
     pub handoff_next: String,
     /// Sent when the person says "bot" while a responder is in the room.
     pub handoff_resumed: String,
+    /// The text of the poll end the bot sends once it has answered a vote on one of its menu
+    /// polls (clients show it under the closed poll). Plain text.
+    pub poll_ended: String,
 }
 
 /// A loaded, validated response set.

@@ -49,6 +49,7 @@ url = "https://example.org/{id}"
         "handoff_unavailable",
         "handoff_next",
         "handoff_resumed",
+        "poll_ended",
     ]
     .iter()
     .map(|k| format!("{k} = \"text\"\n"))

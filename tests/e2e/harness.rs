@@ -735,10 +735,8 @@ impl User {
     }
 
     /// Collects messages from `from` in `room`, with the message each one replies to, until
-    /// `enough` says so or `wait` passes. Syncs long-poll, as a real client does. A message
-    /// whose key has not arrived yet is decrypted again after each later sync (a room key often
-    /// comes a sync after the message); one still undecryptable when the wait ends is returned
-    /// as "<undecryptable>", in its place.
+    /// `enough` says so or `wait` passes (polls and poll ends are passed over: see
+    /// [`User::sent_from`]).
     pub async fn replies_from(
         &self,
         room: &Room,
@@ -746,15 +744,37 @@ impl User {
         wait: Duration,
         enough: impl Fn(&[Reply]) -> bool,
     ) -> Vec<Reply> {
+        self.sent_from(room, from, wait, |sent| enough(&messages_of(sent)))
+            .await
+            .iter()
+            .filter_map(|s| match s {
+                Sent::Message(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Collects what `from` sends in `room` (messages, poll starts and poll ends), until `enough`
+    /// says so or `wait` passes. Syncs long-poll, as a real client does. An event whose key has
+    /// not arrived yet is decrypted again after each later sync (a room key often comes a sync
+    /// after the message); one still undecryptable when the wait ends is returned as a message
+    /// "<undecryptable>", in its place.
+    pub async fn sent_from(
+        &self,
+        room: &Room,
+        from: &UserId,
+        wait: Duration,
+        enough: impl Fn(&[Sent]) -> bool,
+    ) -> Vec<Sent> {
         use matrix_sdk::ruma::{
             events::room::encrypted::OriginalSyncRoomEncryptedEvent, serde::Raw,
         };
         enum Slot {
-            Got(Reply),
+            Got(Sent),
             Waiting(Raw<OriginalSyncRoomEncryptedEvent>),
-            NotAReply,
+            NotSent,
         }
-        let got = |slots: &[Slot]| -> Vec<Reply> {
+        let got = |slots: &[Slot]| -> Vec<Sent> {
             slots
                 .iter()
                 .filter_map(|s| match s {
@@ -786,7 +806,7 @@ impl User {
                     && let Ok(event) = room.decrypt_event(raw, None).await
                     && !matches!(event.kind, TimelineEventKind::UnableToDecrypt { .. })
                 {
-                    *slot = reply_from(&event, from).map_or(Slot::NotAReply, Slot::Got);
+                    *slot = sent_by(&event, from).map_or(Slot::NotSent, Slot::Got);
                 }
             }
             let Some(update) = response.rooms.joined.get(room.room_id()) else {
@@ -798,8 +818,8 @@ impl User {
                     if sender.as_deref() == Some(from) {
                         slots.push(Slot::Waiting(raw.clone().cast_unchecked()));
                     }
-                } else if let Some(reply) = reply_from(event, from) {
-                    slots.push(Slot::Got(reply));
+                } else if let Some(sent) = sent_by(event, from) {
+                    slots.push(Slot::Got(sent));
                 }
             }
         }
@@ -807,14 +827,28 @@ impl User {
             .into_iter()
             .filter_map(|s| match s {
                 Slot::Got(r) => Some(r),
-                Slot::Waiting(_) => Some(Reply {
+                Slot::Waiting(_) => Some(Sent::Message(Reply {
                     body: "<undecryptable>".to_owned(),
                     in_reply_to: None,
                     thread: None,
-                }),
-                Slot::NotAReply => None,
+                })),
+                Slot::NotSent => None,
             })
             .collect()
+    }
+
+    /// Votes for `answer` on the poll `start`, as Element Web and Element X do (encrypted in an
+    /// encrypted room); returns the vote's event id.
+    pub async fn vote(&self, room: &Room, start: &OwnedEventId, answer: &str) -> OwnedEventId {
+        use matrix_sdk::ruma::events::poll::unstable_response::UnstablePollResponseEventContent;
+        room.send(UnstablePollResponseEventContent::new(
+            vec![answer.to_owned()],
+            start.clone(),
+        ))
+        .await
+        .expect("vote sent")
+        .response
+        .event_id
     }
 }
 
@@ -828,19 +862,120 @@ pub struct Reply {
     pub thread: Option<OwnedEventId>,
 }
 
-fn reply_from(
+/// Something the bot sent, as the person's client reads it.
+#[derive(Debug, Clone)]
+pub enum Sent {
+    /// A message (not the introduction).
+    Message(Reply),
+    /// A poll (`org.matrix.msc3381.poll.start`).
+    PollStart(PollStart),
+    /// The end of a poll (`org.matrix.msc3381.poll.end`).
+    PollEnd {
+        /// The poll it ends.
+        start: OwnedEventId,
+        /// Its text.
+        text: String,
+    },
+}
+
+/// A poll the bot sent.
+#[derive(Debug, Clone)]
+pub struct PollStart {
+    pub event_id: OwnedEventId,
+    pub question: String,
+    /// (id, label) of each answer, in order.
+    pub answers: Vec<(String, String)>,
+    /// Disclosed (a voter sees the counts at once).
+    pub disclosed: bool,
+    pub max_selections: u64,
+    /// The text shown by clients without polls.
+    pub fallback: Option<String>,
+    /// The message it replies to, if any.
+    pub in_reply_to: Option<OwnedEventId>,
+}
+
+/// The messages among what was sent.
+pub fn messages_of(sent: &[Sent]) -> Vec<Reply> {
+    sent.iter()
+        .filter_map(|s| match s {
+            Sent::Message(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The polls among what was sent.
+pub fn polls_of(sent: &[Sent]) -> Vec<PollStart> {
+    sent.iter()
+        .filter_map(|s| match s {
+            Sent::PollStart(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The polls ended among what was sent.
+pub fn ends_of(sent: &[Sent]) -> Vec<OwnedEventId> {
+    sent.iter()
+        .filter_map(|s| match s {
+            Sent::PollEnd { start, .. } => Some(start.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sent_by(
     event: &matrix_sdk::deserialized_responses::TimelineEvent,
     from: &UserId,
-) -> Option<Reply> {
+) -> Option<Sent> {
+    use matrix_sdk::ruma::events::{
+        poll::{start::PollKind, unstable_start::UnstablePollStartEventContent},
+        room::message::RelationWithoutReplacement,
+    };
     if let TimelineEventKind::UnableToDecrypt { event, .. } = &event.kind {
         let sender: Option<OwnedUserId> = event.get_field("sender").ok().flatten();
-        return (sender.as_deref() == Some(from)).then(|| Reply {
-            body: "<undecryptable>".to_owned(),
-            in_reply_to: None,
-            thread: None,
+        return (sender.as_deref() == Some(from)).then(|| {
+            Sent::Message(Reply {
+                body: "<undecryptable>".to_owned(),
+                in_reply_to: None,
+                thread: None,
+            })
         });
     }
     match event.raw().deserialize().ok()? {
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::UnstablePollStart(
+            SyncMessageLikeEvent::Original(p),
+        )) if p.sender == from => {
+            let UnstablePollStartEventContent::New(content) = p.content else {
+                return None;
+            };
+            let block = &content.poll_start;
+            Some(Sent::PollStart(PollStart {
+                event_id: p.event_id,
+                question: block.question.text.clone(),
+                answers: block
+                    .answers
+                    .iter()
+                    .map(|a| (a.id.clone(), a.text.clone()))
+                    .collect(),
+                disclosed: block.kind == PollKind::Disclosed,
+                max_selections: block.max_selections.into(),
+                fallback: content.text.clone(),
+                in_reply_to: match content.relates_to {
+                    Some(RelationWithoutReplacement::Reply(r)) => Some(r.in_reply_to.event_id),
+                    Some(RelationWithoutReplacement::Thread(t)) => {
+                        t.in_reply_to.map(|r| r.event_id)
+                    }
+                    _ => None,
+                },
+            }))
+        }
+        AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::UnstablePollEnd(
+            SyncMessageLikeEvent::Original(e),
+        )) if e.sender == from => Some(Sent::PollEnd {
+            start: e.content.relates_to.event_id,
+            text: e.content.text,
+        }),
         AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
             SyncMessageLikeEvent::Original(m),
         )) if m.sender == from => {
@@ -859,11 +994,11 @@ fn reply_from(
             if body == intro_text() {
                 return None;
             }
-            Some(Reply {
+            Some(Sent::Message(Reply {
                 body,
                 in_reply_to,
                 thread,
-            })
+            }))
         }
         _ => None,
     }

@@ -10,7 +10,9 @@ mod harness;
 
 use std::{os::unix::fs::PermissionsExt, time::Duration};
 
-use harness::{Bot, User, files_below, response_set, synapse};
+use harness::{
+    Bot, Sent, User, ends_of, files_below, messages_of, polls_of, response_set, synapse,
+};
 
 const REPLY_WAIT: Duration = Duration::from_secs(60);
 const QUIET_WAIT: Duration = Duration::from_secs(8);
@@ -687,8 +689,8 @@ async fn forget_redacts_leaves_forgets_the_room_and_erases_its_keys() {
     }
     let (all, with_content) = bot_messages_in_history(&room, &bot.user_id).await;
     assert!(
-        all >= 3,
-        "the answer, forget_done and the final message: {all}"
+        all >= 4,
+        "the answer, its follow-up poll, forget_done and the final message: {all}"
     );
     assert_eq!(
         with_content, 1,
@@ -741,8 +743,17 @@ async fn bot_messages_in_history(
         let raw = event.raw();
         let sender: Option<String> = raw.get_field("sender").unwrap();
         let kind: Option<String> = raw.get_field("type").unwrap();
+        // A menu poll says what was asked about: it is redacted like a message.
         if sender.as_deref() != Some(bot.as_str())
-            || !matches!(kind.as_deref(), Some("m.room.message" | "m.room.encrypted"))
+            || !matches!(
+                kind.as_deref(),
+                Some(
+                    "m.room.message"
+                        | "m.room.encrypted"
+                        | "org.matrix.msc3381.poll.start"
+                        | "org.matrix.msc3381.poll.end"
+                )
+            )
         {
             continue;
         }
@@ -1437,7 +1448,8 @@ async fn every_answer_travels_at_one_ciphertext_size() {
     };
 
     let (_, mut bot, user, room) = encrypted_dm_with(&[LINE_BY_LINE]).await;
-    // A short answer, a long one, a menu and an urgent one (after the introduction).
+    // A short answer, a long one, a menu and an urgent one (after the introduction); each
+    // answer's follow-ups and the menu go out as polls.
     for question in [
         "thanks, bye",
         "what are the risks of sexting on whatsapp",
@@ -1446,14 +1458,34 @@ async fn every_answer_travels_at_one_ciphertext_size() {
     ] {
         user.say(&room, question).await;
     }
-    let replies = user.messages_from(&room, &bot.user_id, 4, REPLY_WAIT).await;
-    assert_eq!(replies.len(), 4, "{replies:#?}");
-    let lengths: std::collections::BTreeSet<usize> = replies.iter().map(String::len).collect();
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            messages_of(s).len() >= 4 && polls_of(s).len() >= 4
+        })
+        .await;
+    let replies = messages_of(&sent);
+    assert_eq!(replies.len(), 4, "{sent:#?}");
+    let lengths: std::collections::BTreeSet<usize> = replies.iter().map(|r| r.body.len()).collect();
     assert!(lengths.len() > 1, "the answers differ in length as text");
+    // A vote: its answer, the poll's end, and the answer's follow-up poll.
+    let poll = polls_of(&sent)[0].clone();
+    user.vote(&room, &poll.event_id, &poll.answers[0].0).await;
+    let after = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            !ends_of(s).is_empty() && !polls_of(s).is_empty()
+        })
+        .await;
+    assert_eq!(
+        ends_of(&after),
+        std::slice::from_ref(&poll.event_id),
+        "{after:#?}"
+    );
+    let sent_count = sent.len() + after.len();
     bot.stop();
 
     // What the homeserver holds: the encrypted events as sent, never decrypted here.
-    let request = get_message_events::v3::Request::backward(room.room_id().to_owned());
+    let mut request = get_message_events::v3::Request::backward(room.room_id().to_owned());
+    request.limit = 100u32.into();
     let response = user.client.send(request).await.expect("messages");
     let ciphertexts: Vec<usize> = response
         .chunk
@@ -1470,13 +1502,193 @@ async fn every_answer_travels_at_one_ciphertext_size() {
         .collect();
     assert_eq!(
         ciphertexts.len(),
-        5,
-        "the introduction and four encrypted answers: {ciphertexts:?}"
+        1 + sent_count,
+        "the introduction and every answer, poll and poll end, encrypted: {ciphertexts:?}"
     );
     assert!(
         ciphertexts.iter().all(|&c| c == ciphertexts[0]),
-        "one ciphertext size for every message: {ciphertexts:?}"
+        "one ciphertext size for every message, poll and poll end: {ciphertexts:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_question_gets_a_poll_whose_vote_is_answered_once_and_the_poll_ended() {
+    let (synapse, mut bot, user, room) = encrypted_dm().await;
+    let set = response_set();
+
+    // Ambiguous (the CLI's `ask "worried"` offers two topics).
+    let question = user.say(&room, "worried").await;
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !polls_of(s).is_empty())
+        .await;
+    assert!(
+        messages_of(&sent).is_empty(),
+        "the menu is the poll alone: {sent:#?}"
+    );
+    let poll = polls_of(&sent)[0].clone();
+    assert_eq!(poll.in_reply_to.as_ref(), Some(&question));
+    assert!(poll.disclosed, "disclosed");
+    assert_eq!(poll.max_selections, 1);
+    assert_eq!(poll.question, set.messages.did_you_mean.trim());
+    assert!(poll.answers.len() >= 2, "{poll:#?}");
+    let fallback = poll.fallback.clone().expect("a text fallback");
+    assert!(fallback.starts_with(set.messages.did_you_mean.trim()));
+    let topic_of = |id: &str| {
+        set.topics()
+            .iter()
+            .find(|t| t.number.to_string() == id)
+            .unwrap_or_else(|| panic!("answer id {id} is no topic number"))
+            .clone()
+    };
+    for (id, label) in &poll.answers {
+        let topic = topic_of(id);
+        assert!(label.contains(&topic.title), "{label}");
+        assert!(
+            fallback.contains(&format!("**{id}** · {}", topic.title)),
+            "{fallback}"
+        );
+    }
+
+    // A vote is answered like the number typed, as a reply to the poll; then the poll is ended.
+    let (chosen, _) = poll.answers[1].clone();
+    let topic = topic_of(&chosen);
+    user.vote(&room, &poll.event_id, &chosen).await;
+    assert!(
+        !topic.follow_ups.is_empty(),
+        "the chosen topic has related topics"
+    );
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            !ends_of(s).is_empty() && !polls_of(s).is_empty()
+        })
+        .await;
+    let answers = messages_of(&sent);
+    assert_eq!(answers.len(), 1, "{sent:#?}");
+    assert!(
+        is_answer_of(&answers[0].body, &topic.id),
+        "{}",
+        answers[0].body
+    );
+    assert_eq!(answers[0].in_reply_to.as_ref(), Some(&poll.event_id));
+    // In order: the answer, the end of the poll voted on, the answer's related topics as a new
+    // poll (not in the answer's text), so the menu to use next comes last.
+    let [
+        Sent::Message(_),
+        Sent::PollEnd { start, text },
+        Sent::PollStart(follow_ups),
+    ] = &sent[..]
+    else {
+        panic!("answer, end, new poll: {sent:#?}");
+    };
+    assert_eq!(start, &poll.event_id);
+    assert_eq!(text, set.messages.poll_ended.trim());
+    assert_eq!(follow_ups.question, set.messages.follow_ups_label.trim());
+    assert_eq!(follow_ups.in_reply_to.as_ref(), Some(&poll.event_id));
+    assert!(
+        !answers[0]
+            .body
+            .contains(set.messages.follow_ups_label.trim())
+    );
+
+    // The poll is ended, and the bot reads that from the room, not from memory: after a
+    // restart, a second vote (a changed mind) gets nothing.
+    bot.stop();
+    bot.start(synapse);
+    user.vote(&room, &poll.event_id, &poll.answers[0].0).await;
+    let late = user
+        .sent_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        late.is_empty(),
+        "nothing for a vote on an ended poll: {late:#?}"
+    );
+
+    // Typing the number still works.
+    user.say(&room, &chosen).await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1);
+    assert!(is_answer_of(&replies[0], &topic.id), "{}", replies[0]);
+    bot.stop();
+    let logs = bot.all_logs();
+    assert!(logs.contains("poll-ended"), "the end is logged as a kind");
+    assert!(
+        bot.log(2).contains("vote-poll-ended"),
+        "the late vote was ignored as one on an ended poll"
+    );
+    for (_, label) in &poll.answers {
+        assert!(
+            !logs.contains(label.as_str()),
+            "a menu label in the logs: {label}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_group_a_vote_on_the_bots_poll_is_answered_without_naming_the_bot() {
+    let (mut bot, alice, room) = encrypted_group().await;
+    let set = response_set();
+    alice.say(&room, "confidant, worried").await;
+    let sent = alice
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !polls_of(s).is_empty())
+        .await;
+    let poll = polls_of(&sent)[0].clone();
+    let (chosen, _) = poll.answers[0].clone();
+    let topic = set
+        .topics()
+        .iter()
+        .find(|t| t.number.to_string() == chosen)
+        .expect("a topic number")
+        .id
+        .clone();
+    // A vote names nobody, and is still for the bot: the poll is its own.
+    alice.vote(&room, &poll.event_id, &chosen).await;
+    let sent = alice
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| !ends_of(s).is_empty())
+        .await;
+    let answers = messages_of(&sent);
+    assert_eq!(answers.len(), 1, "{sent:#?}");
+    assert!(
+        is_answer_of(&answers[0].body, &topic),
+        "{}",
+        answers[0].body
+    );
+    assert_eq!(answers[0].in_reply_to.as_ref(), Some(&poll.event_id));
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_text_menus_no_poll_is_sent_and_the_menu_is_text() {
+    let (_, mut bot, user, room) =
+        encrypted_dm_with(&[("menus = \"poll\"", "menus = \"text\"")]).await;
+    let set = response_set();
+    user.say(&room, "worried").await;
+    user.say(&room, "someone is blackmailing me with my pics")
+        .await;
+    let sent = user
+        .sent_from(&room, &bot.user_id, REPLY_WAIT, |s| {
+            messages_of(s).len() >= 2
+        })
+        .await;
+    let more = user
+        .sent_from(&room, &bot.user_id, QUIET_WAIT, |_| false)
+        .await;
+    assert!(
+        polls_of(&sent).is_empty() && more.is_empty(),
+        "no poll: {sent:#?} {more:#?}"
+    );
+    let replies = messages_of(&sent);
+    assert_eq!(replies.len(), 2, "{sent:#?}");
+    let menu = &replies[0].body;
+    assert!(menu.starts_with(set.messages.did_you_mean.trim()), "{menu}");
+    assert!(menu.contains("\n- **"), "a numbered text menu: {menu}");
+    assert!(is_answer_of(&replies[1].body, "sextortion"));
+    assert!(
+        replies[1]
+            .body
+            .contains(set.messages.follow_ups_label.trim()),
+        "the follow-ups stay in the answer's text"
+    );
+    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,19 +10,21 @@
 //! 1. Its own messages, messages from before this start, messages their sender has already
 //!    taken back (redacted), other bots' notices and edits are ignored (an edit's original was
 //!    answered already).
+//!    A vote on a poll the bot did not send, or on one it has ended, is ignored.
 //! 2. Where a person from the service was handed the conversation ([`super::handoff`]) and is
 //!    still in the room, only "bot" (the bot answers again) and "forget" are acted on. In a
 //!    group room (more than two members, responders not counted) only a message that
-//!    addresses the bot counts.
+//!    addresses the bot counts; a vote on the bot's own poll does.
 //! 3. A message that could not be decrypted gets the "could not read that" reply.
 //! 4. In a room or from an event without encryption, the room is told once that the bot only
 //!    talks encrypted (if the operator wants that), and nothing is read.
 //! 5. A picture, file or other non-text gets the "text only" reply; "forget" forgets the room;
-//!    any other text is read and answered. With bursts on ([`super::burst`]), a line that is
-//!    not urgent, not a menu number and not too long waits for the person's next lines instead
-//!    (it costs no flood token until the burst is answered). Where the operator has
-//!    responders, a request for a person in a direct message gets the offer of one, and a plain
-//!    yes to an open offer hands the conversation over.
+//!    any other text is read and answered. A vote is answered as its number typed would be, and
+//!    only if it names a topic of the set (a menu pick). With bursts on ([`super::burst`]), a
+//!    line that is not urgent, not a menu number and not too long waits for the person's next
+//!    lines instead (it costs no flood token until the burst is answered). Where the operator
+//!    has responders, a request for a person in a direct message gets the offer of one, and a
+//!    plain yes to an open offer hands the conversation over.
 //! 6. The flood limit has the last word: over it, the first message gets "slow down" and the
 //!    rest are dropped. A forget request or an urgent topic (crisis, sextortion …, matched or
 //!    picked from a menu) passes once even over the limit, and always over the global budget.
@@ -45,6 +47,19 @@ pub enum Kind {
     Edit,
     /// A message that could not be decrypted (after waiting for its key).
     Undecryptable,
+    /// A vote on a poll; its chosen answer id is the `question`.
+    Vote(Poll),
+}
+
+/// The poll a vote is on, as far as the decision needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poll {
+    /// One of the bot's menu polls, not ended yet.
+    Open,
+    /// One of the bot's polls that it has ended: answered already.
+    Ended,
+    /// Someone else's poll, or one that could not be fetched.
+    NotMine,
 }
 
 /// What the handler knows about a message and its room. `question` is conversation content: it
@@ -69,7 +84,7 @@ pub struct Facts<'a> {
     /// What kind of message it is.
     pub kind: Kind,
     /// The person's own words: without a quoted reply and without the words that address the
-    /// bot. Empty for anything but text.
+    /// bot; for a vote, the answer id it chose. Empty for anything else.
     pub question: &'a str,
     /// The room was already told, in this run, that the bot only talks encrypted.
     pub told_unencrypted: bool,
@@ -140,6 +155,12 @@ pub enum Ignored {
     Busy,
     /// A responder has the conversation.
     HandedOver,
+    /// A vote on a poll the bot did not send.
+    NotMyPoll,
+    /// A vote on a poll the bot has ended.
+    PollEnded,
+    /// A vote for an answer id that is no topic number of the set.
+    NotAnOption,
 }
 
 impl Plan {
@@ -187,6 +208,9 @@ impl Ignored {
             Ignored::OverLimit => "rate-limited-silent",
             Ignored::Busy => "over-global-budget",
             Ignored::HandedOver => "handed-over",
+            Ignored::NotMyPoll => "vote-not-my-poll",
+            Ignored::PollEnded => "vote-poll-ended",
+            Ignored::NotAnOption => "vote-not-an-option",
         }
     }
 }
@@ -228,6 +252,13 @@ pub fn plan(
             outcome if facts.handoff && asks_for_a_person(&outcome) => Plan::OfferHandoff,
             outcome if facts.bursts && may_wait(&outcome) => return Plan::Hold,
             outcome => Plan::Answer(outcome),
+        },
+        // The id read as if typed: only a menu pick counts (a vote names a number, never words
+        // to match), and a vote for no topic costs no flood token.
+        Kind::Vote(_) => match classify(facts.question) {
+            pick if facts.handoff && asks_for_a_person(&pick) => Plan::OfferHandoff,
+            pick @ Outcome::MenuPick { .. } => Plan::Answer(pick),
+            _ => return Plan::Ignore(Ignored::NotAnOption),
         },
         // Ruled out by `not_for_the_bot`.
         Kind::Notice => return Plan::Ignore(Ignored::Notice),
@@ -272,7 +303,15 @@ fn not_for_the_bot(facts: &Facts<'_>) -> Option<Ignored> {
         Some(Ignored::Edit)
     } else if facts.handed_over && facts.kind != Kind::Text {
         Some(Ignored::HandedOver)
-    } else if facts.members > 2 && !facts.addressed && !facts.handed_over {
+    } else if facts.kind == Kind::Vote(Poll::NotMine) {
+        Some(Ignored::NotMyPoll)
+    } else if facts.kind == Kind::Vote(Poll::Ended) {
+        Some(Ignored::PollEnded)
+    } else if facts.members > 2
+        && !facts.addressed
+        && !facts.handed_over
+        && facts.kind != Kind::Vote(Poll::Open)
+    {
         Some(Ignored::NotAddressed)
     } else {
         None

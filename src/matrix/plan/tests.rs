@@ -113,6 +113,15 @@ fn every_rule_of_the_plan() {
         handed_over: true,
         ..handoff
     };
+    let vote = |poll: Poll| Facts {
+        kind: Kind::Vote(poll),
+        question: "12",
+        ..DM
+    };
+    let group_vote = Facts {
+        members: 5,
+        ..vote(Poll::Open)
+    };
     use Verdict::*;
     let cases = [
         // Rule 1.
@@ -166,6 +175,40 @@ fn every_rule_of_the_plan() {
             Plan::Ignore(Ignored::Edit),
         ),
         case(
+            "a vote on someone else's poll",
+            vote(Poll::NotMine),
+            Plan::Ignore(Ignored::NotMyPoll),
+        ),
+        case(
+            "a vote on a poll the bot has ended",
+            vote(Poll::Ended),
+            Plan::Ignore(Ignored::PollEnded),
+        ),
+        case(
+            "a vote on someone else's poll in a group, naming nothing",
+            Facts {
+                members: 5,
+                ..vote(Poll::NotMine)
+            },
+            Plan::Ignore(Ignored::NotMyPoll),
+        ),
+        case(
+            "the bot's own vote",
+            Facts {
+                from_me: true,
+                ..vote(Poll::Open)
+            },
+            Plan::Ignore(Ignored::Own),
+        ),
+        case(
+            "a vote from before the start",
+            Facts {
+                before_start: true,
+                ..vote(Poll::Open)
+            },
+            Plan::Ignore(Ignored::BeforeStart),
+        ),
+        case(
             "own message in a plain room gets no notice",
             Facts {
                 from_me: true,
@@ -193,6 +236,13 @@ fn every_rule_of_the_plan() {
             Plan::Answer(topic("encryption")),
         )
         .reads(topic("encryption"))
+        .flood(false, Allow),
+        case(
+            "a vote on the bot's poll in a group addresses the bot",
+            group_vote,
+            Plan::Answer(pick("consent")),
+        )
+        .reads(pick("consent"))
         .flood(false, Allow),
         // Rule 3.
         case("undecryptable", utd, Plan::Undecryptable).flood(false, Allow),
@@ -222,6 +272,16 @@ fn every_rule_of_the_plan() {
                 ..DM
             },
             Plan::TellUnencrypted,
+        ),
+        case(
+            "a vote in a plain room is not read",
+            Facts {
+                room_encrypted: false,
+                event_encrypted: false,
+                told_unencrypted: true,
+                ..vote(Poll::Open)
+            },
+            Plan::Ignore(Ignored::ToldUnencrypted),
         ),
         case(
             "forget said in a plain room is not acted on",
@@ -255,6 +315,25 @@ fn every_rule_of_the_plan() {
             options: vec!["consent".into(), "boundaries".into()],
         })
         .flood(false, Allow),
+        case(
+            "a vote is answered as its number typed",
+            vote(Poll::Open),
+            Plan::Answer(pick("consent")),
+        )
+        .reads(pick("consent"))
+        .flood(false, Allow),
+        case(
+            "a vote for no topic of the set costs nothing",
+            vote(Poll::Open),
+            Plan::Ignore(Ignored::NotAnOption),
+        )
+        .reads(Outcome::OutOfScope),
+        case(
+            "a vote whose id reads as a question is not answered",
+            vote(Poll::Open),
+            Plan::Ignore(Ignored::NotAnOption),
+        )
+        .reads(topic("encryption")),
         // Rule 6.
         case("first question over the limit", DM, Plan::SlowDown)
             .reads(topic("encryption"))
@@ -439,6 +518,20 @@ fn every_rule_of_the_plan() {
             Plan::Ignore(Ignored::NotAddressed),
         ),
         case(
+            "an urgent vote over the limit is told urgent and answered",
+            vote(Poll::Open),
+            Plan::Answer(pick("crisis")),
+        )
+        .reads(pick("crisis"))
+        .flood(true, Allow),
+        case(
+            "a later vote over the limit is dropped",
+            vote(Poll::Open),
+            Plan::Ignore(Ignored::OverLimit),
+        )
+        .reads(pick("consent"))
+        .flood(false, Drop),
+        case(
             "image over the limit",
             image,
             Plan::Ignore(Ignored::OverLimit),
@@ -491,4 +584,9 @@ fn every_plan_has_a_log_word_and_answers_log_the_outcome_kind_not_the_topic() {
     );
     assert_eq!(Plan::SlowDown.kind(), "rate-limited");
     assert_eq!(Plan::TellUnencrypted.kind(), "notice-unencrypted");
+    assert_eq!(Plan::Answer(pick("crisis")).detail(), Some("menu-pick"));
+    assert_eq!(
+        Plan::Ignore(Ignored::PollEnded).detail(),
+        Some("vote-poll-ended")
+    );
 }
