@@ -45,6 +45,14 @@ pub enum Command {
         #[arg(long)]
         log_identifiers: bool,
     },
+    /// Ask the running bot (the `run` holding the config's data dir) to reload its responses:
+    /// it checks them as `check` does and keeps the old set if they are not clean (its log says
+    /// which file). The same as sending it SIGHUP.
+    Reload {
+        /// The config file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// Check the setup, one line per check (✓ or ✗ with the fix); exits non-zero on any ✗.
     Doctor {
         /// The config file.

@@ -176,6 +176,28 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+/// `confidant reload`: SIGHUP to the `run` that holds the config's data dir.
+pub fn reload(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let config = config::load(config_path, &ProcessEnv)?;
+    let dir = &config.data_dir;
+    let Some(pid) = matrix::session::running_pid(dir)? else {
+        anyhow::bail!(
+            "no running bot holds {}; nothing to reload\nfix: start it with `confidant run --config {}`",
+            dir.display(),
+            config_path.display()
+        );
+    };
+    let pid = rustix::process::Pid::from_raw(pid as i32)
+        .with_context(|| format!("{pid} is not a process id"))?;
+    rustix::process::kill_process(pid, rustix::process::Signal::HUP)
+        .with_context(|| format!("cannot signal the bot (pid {})", pid.as_raw_nonzero()))?;
+    println!(
+        "asked the bot (pid {}) to reload its responses; its log says whether the new set was taken",
+        pid.as_raw_nonzero()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `confidant doctor`.
 pub fn doctor(config_path: &Path) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             log_identifiers,
         } => commands::login(&config, log_identifiers),
         Command::Doctor { config } => commands::doctor(&config),
+        Command::Reload { config } => commands::reload(&config),
         Command::Ask {
             question,
             json,

@@ -302,3 +302,19 @@ fn check_fails_when_the_model_is_older_than_its_examples() {
         "{report}"
     );
 }
+
+#[test]
+fn reload_without_a_running_bot_says_so_and_how_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "homeserver = \"https://matrix.example.org\"\nuser_id = \"@bot:example.org\"\ndata_dir = \"data\"\n",
+    )
+    .unwrap();
+    let out = confidant(&["reload", "--config", config.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no running bot holds"), "{err}");
+    assert!(err.contains("confidant run --config"), "{err}");
+}

@@ -33,7 +33,7 @@ use super::{
     health::{self, Health},
     idle, join,
     outbox::{backoff, error_kind},
-    parse,
+    parse, reload,
     room_keys::RoomKeys,
     session,
     shared::Shared,
@@ -61,6 +61,7 @@ pub async fn run(
     new_identity: bool,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let hangups = reload::listen();
     // A data dir that went missing (a failed mount, a typo) must not become a new device that
     // every user sees as a changed identity: checked before anything is written.
     if !new_identity && !session::has_session(&config.data_dir) {
@@ -92,8 +93,10 @@ pub async fn run(
         tokio::spawn(health::serve(listener, health.clone()));
     }
 
+    let shared = Arc::new(Shared::new(config, answerer, me, forgetter));
+    tokio::spawn(reload::on_hangup(shared.clone(), hangups));
     let mut sync = Sync {
-        shared: Arc::new(Shared::new(config, answerer, me, forgetter)),
+        shared,
         client,
         health,
         workers: HashMap::new(),
@@ -195,7 +198,7 @@ impl Sync {
             // Forgets a stop or a crash cut short.
             let (shared, client) = (self.shared.clone(), self.client.clone());
             self.tasks.spawn(async move {
-                shared.forgetter.resume(&client, shared.messages()).await;
+                shared.forgetter.resume(&client, &shared.messages()).await;
             });
         }
     }

@@ -184,11 +184,11 @@ async fn on_event(
 /// waiting (`held`): "he has my pictures" after "my ex" is answered as the whole says, when the
 /// whole is urgent too.
 fn classify(shared: &Shared, held: Option<&Held>, line: &str) -> Outcome {
-    let alone = shared.answerer.classify(line);
+    let alone = shared.answerer().classify(line);
     let Some(held) = held.filter(|_| alone.is_urgent()) else {
         return alone;
     };
-    let together = shared.answerer.classify(&held.with(line));
+    let together = shared.answerer().classify(&held.with(line));
     if together.is_urgent() {
         together
     } else {
@@ -232,7 +232,7 @@ async fn answer_burst(
     };
     let plan = plan::plan(
         &facts,
-        |q| shared.answerer.classify(q),
+        |q| shared.answerer().classify(q),
         |urgent| shared.limiter().check(&sender, Instant::now(), urgent),
     );
     drop(words);
@@ -255,7 +255,7 @@ async fn act(
     match plan {
         Plan::Answer(outcome) => menus::answer(shared, room, parsed, outcome).await?,
         Plan::Forget => {
-            shared.forgetter.forget(room, messages).await;
+            shared.forgetter.forget(room, &messages).await;
         }
         Plan::SlowDown => send(room, &messages.slow_down, reply_to).await?,
         Plan::TellUnencrypted => {

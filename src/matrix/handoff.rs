@@ -211,7 +211,7 @@ pub async fn resume(
 fn unavailable(shared: &Shared, now: Timestamp) -> String {
     let next = next_on_hand(&shared.config.responders, now);
     shared
-        .answerer
+        .answerer()
         .composer(crate::reply::Clock::At(now))
         .handoff_unavailable(
             next.as_ref()

@@ -39,7 +39,7 @@ pub async fn answer(
     outcome: &Outcome,
 ) -> Result<(), SendError> {
     let sent = shared
-        .answerer
+        .answerer()
         .composer(Clock::At(Timestamp::now()))
         .as_sent(outcome);
     let poll_menu = sent

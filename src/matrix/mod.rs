@@ -8,7 +8,7 @@
 //!   a room and erasing its keys.
 //! - [`intro`]: the introduction, once per room; [`menus`]: menus as polls, and votes;
 //!   [`burst`]: lines typed in a burst, read as one message; [`handoff`]: a person from the
-//!   service, when someone asks for one.
+//!   service, when someone asks for one; [`reload`]: the responses reloaded on SIGHUP.
 //! - [`shared`]: the state every room's worker shares.
 //! - [`session`], [`fault`], [`start`]: identity, stores, what a homeserver error means, and
 //!   why the bot cannot start, worded once;
@@ -32,6 +32,7 @@ mod menus;
 pub mod outbox;
 mod parse;
 pub mod plan;
+pub mod reload;
 pub mod room_keys;
 pub mod session;
 mod shared;

@@ -4,7 +4,7 @@
 
 use std::{
     collections::{HashSet, VecDeque},
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, RwLock},
     time::Instant,
 };
 
@@ -23,8 +23,8 @@ use crate::{answerer::Answerer, config::Config, flood::Limiter, responses::Messa
 pub struct Shared {
     /// The operator's configuration.
     pub config: Config,
-    /// The curated set, its matcher and the instance.
-    pub answerer: Answerer,
+    /// The curated set, its matcher and the instance; replaced whole by a reload (SIGHUP).
+    answerer: RwLock<Arc<Answerer>>,
     /// The bot's own user id.
     pub me: OwnedUserId,
     /// When this run started: older messages are not answered.
@@ -52,7 +52,7 @@ impl Shared {
         let joins = Mutex::new(JoinCap::new(config.rooms.max_joins_per_inviter_per_hour));
         Shared {
             config,
-            answerer,
+            answerer: RwLock::new(Arc::new(answerer)),
             me,
             started_at: MilliSecondsSinceUnixEpoch::now(),
             told_unencrypted: Mutex::new(HashSet::new()),
@@ -89,9 +89,28 @@ impl Shared {
             .unwrap_or(false)
     }
 
-    /// The bot's short system messages.
-    pub fn messages(&self) -> &Messages {
-        &self.answerer.set().messages
+    /// The answerer now: a reply composed with it stays whole even if a reload swaps it
+    /// meanwhile. A poisoned lock still holds a whole answerer (swaps replace the `Arc` only).
+    pub fn answerer(&self) -> Arc<Answerer> {
+        match self.answerer.read() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Puts a freshly loaded and checked answerer in place of the current one, for every
+    /// message handled from now on.
+    pub fn replace_answerer(&self, answerer: Answerer) {
+        let new = Arc::new(answerer);
+        match self.answerer.write() {
+            Ok(mut a) => *a = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+
+    /// The bot's short system messages, from the answerer now.
+    pub fn messages(&self) -> CurrentMessages {
+        CurrentMessages(self.answerer())
     }
 
     /// The flood limiter. A panic elsewhere while it was held leaves it usable: keep limiting
@@ -124,6 +143,17 @@ impl Shared {
             Ok(mut cap) => cap.admit(allowed, inviter, Instant::now()),
             Err(_) => Err(Refusal::TooManyJoins),
         }
+    }
+}
+
+/// The system messages of one answerer, kept whole while in use.
+pub struct CurrentMessages(Arc<Answerer>);
+
+impl std::ops::Deref for CurrentMessages {
+    type Target = Messages;
+
+    fn deref(&self) -> &Messages {
+        &self.0.set().messages
     }
 }
 

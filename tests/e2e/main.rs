@@ -1362,6 +1362,60 @@ async fn without_a_responder_on_hand_a_request_for_a_person_gets_the_helplines()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_takes_a_changed_answer_and_keeps_the_old_set_when_a_file_is_broken() {
+    // The bot answers from a copy of the response set, which the test changes.
+    let copy = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(harness::repo().join("responses"))
+        .expect("responses")
+        .flatten()
+    {
+        std::fs::copy(entry.path(), copy.path().join(entry.file_name())).expect("copied");
+    }
+    let dir_line = format!("responses_dir = {:?}", copy.path().display().to_string());
+    let (synapse, mut bot, user, room) =
+        encrypted_dm_with(&[("responses_dir = \"responses\"", &dir_line)]).await;
+    let ask = |question: &'static str| {
+        let (user, room, bot_id) = (&user, &room, bot.user_id.clone());
+        async move {
+            user.say(room, question).await;
+            let replies = user.messages_from(room, &bot_id, 1, REPLY_WAIT).await;
+            assert_eq!(replies.len(), 1, "{question}: {replies:#?}");
+            replies[0].clone()
+        }
+    };
+    let before = ask("thanks, bye").await;
+    assert!(is_answer_of(&before, "thanks-bye"), "got: {before}");
+
+    // A curator changes the answer; `confidant reload` makes the running bot take it.
+    let file = copy.path().join("thanks-bye.toml");
+    let text = std::fs::read_to_string(&file).expect("topic file");
+    let old_start = before.lines().next().expect("a first line").to_owned();
+    let new_start = "You're welcome, and thank you for asking (reloaded).";
+    assert!(text.contains(&old_start), "the answer starts as sent");
+    std::fs::write(&file, text.replacen(&old_start, new_start, 1)).expect("changed");
+    let out = bot.command(synapse, &["reload"], &[]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(bot.wait_for_log("responses reloaded", REPLY_WAIT));
+    let after = ask("thanks, bye").await;
+    assert!(after.starts_with(new_start), "the new text: {after}");
+
+    // A broken file: the bot keeps the set in use and names the file in its log.
+    std::fs::write(&file, "answer = \"unclosed").expect("broken");
+    let out = bot.command(synapse, &["reload"], &[]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(bot.wait_for_log("responses not reloaded", REPLY_WAIT));
+    assert!(
+        bot.log(1)
+            .lines()
+            .any(|l| l.contains("response set problem") && l.contains("thanks-bye.toml")),
+        "the log names the file"
+    );
+    let kept = ask("thanks, bye").await;
+    assert!(kept.starts_with(new_start), "the set in use stays: {kept}");
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_homeservers_rate_limit_is_waited_out_and_nothing_dropped() {
     let (synapse, mut bot, user, room) = encrypted_dm_with(&[LINE_BY_LINE]).await;
     // The bot may send one message a second, so back-to-back answers get M_LIMIT_EXCEEDED.
@@ -1659,7 +1713,7 @@ async fn in_a_group_a_vote_on_the_bots_poll_is_answered_without_naming_the_bot()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_text_menus_no_poll_is_sent_and_the_menu_is_text() {
     let (_, mut bot, user, room) =
-        encrypted_dm_with(&[("menus = \"poll\"", "menus = \"text\"")]).await;
+        encrypted_dm_with(&[("menus = \"poll\"", "menus = \"text\""), LINE_BY_LINE]).await;
     let set = response_set();
     user.say(&room, "worried").await;
     user.say(&room, "someone is blackmailing me with my pics")

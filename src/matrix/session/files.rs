@@ -80,6 +80,23 @@ pub fn hold_data_dir(dir: &Path) -> Result<DirLock, LockError> {
     Ok(DirLock { _file: file })
 }
 
+/// The pid of the `run` holding `dir`'s lock: `None` when nobody holds it (or only `doctor`,
+/// which writes no pid).
+pub fn running_pid(dir: &Path) -> Result<Option<u32>, LockError> {
+    let path = dir.join(LOCK_FILE);
+    let file = match fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(LockError::Io { path, source }),
+    };
+    match try_lock(&file, dir, &path) {
+        // Free: no bot runs here (the lock goes with `file`).
+        Ok(()) => Ok(None),
+        Err(LockError::Held { holder, .. }) => Ok(holder),
+        Err(e) => Err(e),
+    }
+}
+
 /// The lock on `file`, or who holds it: the pid in the file, when that process is running
 /// (`doctor` writes none, so a stale pid from an earlier run is not named).
 fn try_lock(file: &fs::File, dir: &Path, path: &Path) -> Result<(), LockError> {

@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 
 use self::files::create_private_dir;
 pub use self::files::{
-    DirLock, LOCK_FILE, LockError, hold_data_dir, lock_data_dir, loose_modes, write_private,
+    DirLock, LOCK_FILE, LockError, hold_data_dir, lock_data_dir, loose_modes, running_pid,
+    write_private,
 };
 use super::{
     fault::{Fault, Next, SessionError},
