@@ -31,6 +31,7 @@ pub mod flood;
 pub mod logging;
 pub mod matcher;
 pub mod matrix;
+pub mod metrics;
 pub mod padding;
 pub mod poll;
 pub mod privacy;

@@ -42,6 +42,7 @@ use super::{
 use crate::{
     answerer::Answerer,
     config::{Config, Secrets},
+    metrics::metrics,
 };
 
 /// How long a long-poll sync waits for new events.
@@ -62,6 +63,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let hangups = reload::listen();
+    metrics().started();
     // A data dir that went missing (a failed mount, a typo) must not become a new device that
     // every user sees as a changed identity: checked before anything is written.
     if !new_identity && !session::has_session(&config.data_dir) {
@@ -178,6 +180,7 @@ impl Sync {
         }
         self.failures = 0;
         self.health.synced();
+        metrics().synced(self.client.joined_rooms().len());
         let first = self.timeout.is_zero();
         self.timeout = SYNC_TIMEOUT;
         let fresh: HashSet<OwnedRoomId> = response.rooms.invited.keys().cloned().collect();
@@ -232,6 +235,7 @@ impl Sync {
             return SessionError::for_fault(fault, false, self.shared.config.data_dir.clone());
         }
         self.failures += 1;
+        metrics().sync_failed();
         warn!(
             error = error_kind(e),
             failures = self.failures,
@@ -308,6 +312,7 @@ fn dispatch(
     // state go: nothing of it is needed any more. After the bot's own leave this is a second
     // erase, which also catches keys the SDK saved while the first ran.
     for room_id in response.rooms.left.keys() {
+        metrics().room_left();
         let (shared, room) = (shared.clone(), client.get_room(room_id));
         let room_id = room_id.clone();
         tasks.spawn(async move {

@@ -12,7 +12,7 @@ use matrix_sdk::{
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
-use crate::matcher::Outcome;
+use crate::{matcher::Outcome, metrics::metrics};
 
 use super::{
     burst::{Added, Burst, Held},
@@ -67,12 +67,20 @@ pub async fn room_worker(
 async fn logged(handling: impl Future<Output = Result<Plan, HandleError>>) {
     let started = Instant::now();
     match AssertUnwindSafe(handling).catch_unwind().await {
-        Ok(Ok(plan)) => debug!(
-            outcome = plan.kind(),
-            detail = plan.detail(),
-            latency_ms = started.elapsed().as_millis() as u64,
-            "event handled"
-        ),
+        Ok(Ok(plan)) => {
+            let took = started.elapsed();
+            // People's messages are counted, not other events nor the bot's own echoes.
+            if !matches!(plan, Plan::Ignore(Ignored::NotAMessage | Ignored::Own)) {
+                let replied = !matches!(plan, Plan::Ignore(_) | Plan::Hold);
+                metrics().handled(plan.class(), replied.then_some(took));
+            }
+            debug!(
+                outcome = plan.kind(),
+                detail = plan.detail(),
+                latency_ms = took.as_millis() as u64,
+                "event handled"
+            );
+        }
         Ok(Err(e)) => warn!(error = %e, "event handling failed"),
         // The panic hook logged where; the payload is never logged.
         Err(_) => warn!(outcome = "error", "event handler panicked; carrying on"),
@@ -305,7 +313,10 @@ async fn read(shared: &Shared, room: &Room, event: TimelineEvent) -> Result<Even
     }
     match wait_for_key(room, raw.cast_ref_unchecked()).await {
         Some(decrypted) => parse::parse(&decrypted, &shared.me).ok_or(Ignored::NotAMessage),
-        None => Ok(Event::Message(Parsed::undecryptable(utd))),
+        None => {
+            metrics().decryption_failed();
+            Ok(Event::Message(Parsed::undecryptable(utd)))
+        }
     }
 }
 

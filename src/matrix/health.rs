@@ -1,6 +1,7 @@
-//! The optional health endpoint: liveness and readiness on loopback, nothing else.
+//! The optional health endpoint: liveness, readiness and the totals of [`crate::metrics`] on
+//! loopback, nothing else.
 //!
-//! A deliberately tiny HTTP/1.1 responder (two fixed paths, no request bodies), so it adds no
+//! A deliberately tiny HTTP/1.1 responder (three fixed paths, no request bodies), so it adds no
 //! web framework and no way to ask about users or topics.
 
 use std::{
@@ -59,7 +60,7 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Serves `/health/live` and `/health/ready` forever.
+/// Serves `/health/live`, `/health/ready` and `/metrics` forever.
 pub async fn serve(listener: TcpListener, health: Arc<Health>) {
     loop {
         let Ok((mut stream, _)) = listener.accept().await else {
@@ -75,9 +76,19 @@ pub async fn serve(listener: TcpListener, health: Arc<Health>) {
             };
             let request = String::from_utf8_lossy(&buf[..n]);
             let path = request.split_whitespace().nth(1).unwrap_or("");
-            let (status, body) = route(path, &health);
+            let (status, content_type, body) = match path {
+                "/metrics" => (
+                    "200 OK",
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    crate::metrics::metrics().text(),
+                ),
+                _ => {
+                    let (status, body) = route(path, &health);
+                    (status, "text/plain", body.to_owned())
+                }
+            };
             let response = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
             let _ = stream.write_all(response.as_bytes()).await;
@@ -120,7 +131,7 @@ mod tests {
             "503 Service Unavailable",
             "stale sync"
         );
-        assert_eq!(route("/metrics", &h).0, "404 Not Found");
+        assert_eq!(route("/nothing-here", &h).0, "404 Not Found");
     }
 
     #[tokio::test]

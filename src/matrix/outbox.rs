@@ -159,6 +159,7 @@ where
         let pause = retry_after(&error)
             .map(|d| d.min(MAX_RETRY_AFTER))
             .unwrap_or_else(|| backoff(attempt));
+        crate::metrics::metrics().send_retried();
         warn!(
             request = what,
             error = failed.0,

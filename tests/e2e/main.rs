@@ -481,7 +481,8 @@ async fn sigterm_with_answers_in_flight_sends_each_once_then_stops() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_then_ctrl_c_stops_it() {
+async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_counts_totals_then_ctrl_c_stops_it()
+{
     let port = harness::free_port();
     let (_, mut bot, user, room) = encrypted_dm_with(&[(
         "# listen = \"127.0.0.1:9090\"",
@@ -515,8 +516,78 @@ async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_then_ctrl_c_stop
             assert!(!got.contains(who), "{path} names {who}: {got}");
         }
     }
-    let missing = harness::http_get(port, "/metrics").expect("answers");
+    let missing = harness::http_get(port, "/nothing-here").expect("answers");
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+
+    // Totals for Prometheus: by coarse class, never naming a topic, a room or a person.
+    user.say(&room, "i don't want to be alive anymore").await;
+    let urgent = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert!(is_answer_of(&urgent[0], "crisis"), "got: {urgent:#?}");
+    // The count follows the whole reply (its menu poll comes after the answer): it may lag the
+    // answer by a moment.
+    let urgent_line = "confidant_messages_total{outcome=\"urgent\"}";
+    let mut scraped = String::new();
+    for _ in 0..20 {
+        scraped = harness::http_get(port, "/metrics").unwrap_or_default();
+        if scraped.contains(urgent_line) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
+    assert!(
+        scraped.contains("application/openmetrics-text"),
+        "{scraped}"
+    );
+    let value = |name: &str| -> f64 {
+        scraped
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {scraped}"))
+    };
+    assert!(value("confidant_messages_total{outcome=\"answered\"}") >= 1.0);
+    assert!(value("confidant_messages_total{outcome=\"urgent\"}") >= 1.0);
+    assert!(value("confidant_messages_total{outcome=\"held\"}") >= 1.0);
+    assert!(value("confidant_handling_seconds_count") >= 2.0);
+    assert!(value("confidant_joined_rooms") >= 1.0);
+    assert!(value("confidant_process_start_time_seconds") > 1.7e9);
+    assert!(value("confidant_last_sync_timestamp_seconds") > 1.7e9);
+    let classes = [
+        "answered",
+        "menu",
+        "out_of_scope",
+        "urgent",
+        "too_long",
+        "slow_down",
+        "text_only",
+        "undecryptable",
+        "forget",
+        "handoff",
+        "held",
+        "ignored",
+    ];
+    for line in scraped.lines().filter(|l| l.starts_with("confidant_")) {
+        if let Some((_, labels)) = line.split_once('{') {
+            let label = labels.split('}').next().unwrap();
+            let ok = label.starts_with("le=")
+                || label
+                    .strip_prefix("outcome=\"")
+                    .and_then(|v| v.strip_suffix('"'))
+                    .is_some_and(|v| classes.contains(&v));
+            assert!(ok, "a label that is not a coarse class: {line}");
+        }
+    }
+    let room_id = room.room_id().as_str();
+    for who in [user.user_id().localpart(), bot.user_id.localpart(), room_id] {
+        assert!(!scraped.contains(who), "/metrics names {who}");
+    }
+    for topic in response_set().topics() {
+        assert!(
+            !scraped.contains(&format!("\"{}\"", topic.id)),
+            "/metrics names the topic {}",
+            topic.id
+        );
+    }
     // Ctrl-C, as at a terminal: a clean stop like SIGTERM.
     bot.stop_with("-INT");
     assert!(

@@ -29,7 +29,7 @@
 //!    rest are dropped. A forget request or an urgent topic (crisis, sextortion …, matched or
 //!    picked from a menu) passes once even over the limit, and always over the global budget.
 
-use crate::{flood::Verdict, matcher::Outcome, topics};
+use crate::{flood::Verdict, matcher::Outcome, metrics::Class, topics};
 
 use super::words::{is_bot_request, is_forget_request, is_yes};
 
@@ -178,6 +178,24 @@ impl Plan {
             Plan::HandOver => "handed-over",
             Plan::Resume => "resumed",
             Plan::Ignore(_) => "ignored",
+        }
+    }
+
+    /// The plan's class for the message counter of [`crate::metrics`]: coarse, never a topic.
+    pub fn class(&self) -> Class {
+        match self {
+            Plan::Answer(outcome) if outcome.is_urgent() => Class::Urgent,
+            Plan::Answer(Outcome::Topic { .. }) => Class::Answered,
+            Plan::Answer(Outcome::MenuPick { .. } | Outcome::Ambiguous { .. }) => Class::Menu,
+            Plan::Answer(Outcome::OutOfScope) => Class::OutOfScope,
+            Plan::Answer(Outcome::TooLong) => Class::TooLong,
+            Plan::Forget => Class::Forget,
+            Plan::SlowDown => Class::SlowDown,
+            Plan::TellUnencrypted | Plan::Ignore(_) => Class::Ignored,
+            Plan::TextOnly => Class::TextOnly,
+            Plan::Undecryptable => Class::Undecryptable,
+            Plan::Hold => Class::Held,
+            Plan::OfferHandoff | Plan::HandOver | Plan::Resume => Class::Handoff,
         }
     }
 

@@ -590,3 +590,33 @@ fn every_plan_has_a_log_word_and_answers_log_the_outcome_kind_not_the_topic() {
         Some("vote-poll-ended")
     );
 }
+
+#[test]
+fn every_plan_counts_in_a_coarse_class_never_by_topic() {
+    use crate::metrics::Class;
+    let cases = [
+        (Plan::Answer(topic("crisis")), Class::Urgent),
+        (Plan::Answer(pick("sextortion")), Class::Urgent),
+        (Plan::Answer(topic("encryption")), Class::Answered),
+        (Plan::Answer(pick("consent")), Class::Menu),
+        (
+            Plan::Answer(Outcome::Ambiguous {
+                options: vec!["consent".into(), "boundaries".into()],
+            }),
+            Class::Menu,
+        ),
+        (Plan::Answer(Outcome::OutOfScope), Class::OutOfScope),
+        (Plan::Answer(Outcome::TooLong), Class::TooLong),
+        (Plan::Forget, Class::Forget),
+        (Plan::SlowDown, Class::SlowDown),
+        (Plan::TextOnly, Class::TextOnly),
+        (Plan::Undecryptable, Class::Undecryptable),
+        (Plan::Hold, Class::Held),
+        (Plan::OfferHandoff, Class::Handoff),
+        (Plan::Resume, Class::Handoff),
+        (Plan::Ignore(Ignored::OverLimit), Class::Ignored),
+    ];
+    for (plan, class) in cases {
+        assert_eq!(plan.class(), class, "{plan:?}");
+    }
+}
