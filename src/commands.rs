@@ -115,13 +115,15 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
     let config = config::load(config_path, &ProcessEnv)?;
     let secrets = Secrets::from_env(&ProcessEnv)?;
     let password = match &secrets.password {
-        Some(p) => p.clone(),
-        None if std::io::stdin().is_terminal() => Secret::new(
+        Some(p) => Some(p.clone()),
+        // A first session from an access token needs no password.
+        None if secrets.access_token.is_some() => None,
+        None if std::io::stdin().is_terminal() => Some(Secret::new(
             rpassword::prompt_password(format!("password for {}: ", config.user_id))
                 .context("cannot read the password")?,
-        ),
+        )),
         None => bail!(
-            "no password: set CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE, or run login on a terminal"
+            "no password: set CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE (or CONFIDANT_ACCESS_TOKEN where the homeserver has no password login), or run login on a terminal"
         ),
     };
     logging::init(LogOptions {
@@ -130,7 +132,7 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
     });
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime
-        .block_on(matrix::login::login(&config, &secrets, &password))
+        .block_on(matrix::login::login(&config, &secrets, password.as_ref()))
         .map_err(with_fix)?;
     let data_dir = config.data_dir.display();
     match report.start {

@@ -12,15 +12,21 @@ use crate::privacy::Secret;
 pub struct Secrets {
     /// The bot account's password: needed only for the first login.
     pub password: Option<Secret<String>>,
+    /// An access token for the bot's account, instead of the password, where the homeserver
+    /// has no password login (SSO, the Matrix Authentication Service): used once, to create the
+    /// session, when the data dir has none.
+    pub access_token: Option<Secret<String>>,
     /// Encrypts the crypto and state stores at rest.
     pub store_passphrase: Secret<String>,
 }
 
 impl Secrets {
-    /// Reads `CONFIDANT_PASSWORD` / `_FILE` and `CONFIDANT_STORE_PASSPHRASE` / `_FILE`.
+    /// Reads `CONFIDANT_PASSWORD` / `_FILE`, `CONFIDANT_ACCESS_TOKEN` / `_FILE` and
+    /// `CONFIDANT_STORE_PASSPHRASE` / `_FILE`.
     pub fn from_env(env: &dyn Env) -> Result<Secrets, ConfigError> {
         let mut problems = Vec::new();
         let password = read_secret(env, "CONFIDANT_PASSWORD", &mut problems);
+        let access_token = read_secret(env, "CONFIDANT_ACCESS_TOKEN", &mut problems);
         let passphrase = read_secret(env, "CONFIDANT_STORE_PASSPHRASE", &mut problems);
         if passphrase.is_none() && problems.is_empty() {
             problems.push(Problem {
@@ -31,6 +37,7 @@ impl Secrets {
         match passphrase {
             Some(store_passphrase) if problems.is_empty() => Ok(Secrets {
                 password,
+                access_token,
                 store_passphrase,
             }),
             _ => Err(ConfigError::Invalid(problems)),

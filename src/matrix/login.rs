@@ -28,12 +28,12 @@ pub struct LoginReport {
 pub async fn login(
     config: &Config,
     secrets: &Secrets,
-    password: &Secret<String>,
+    password: Option<&Secret<String>>,
 ) -> anyhow::Result<LoginReport> {
     session::prepare_data_dir(&config.data_dir)?;
     let _lock = session::lock_data_dir(&config.data_dir).map_err(StartError::Locked)?;
-    let (client, start) = session::open(config, secrets, Some(password)).await?;
-    let cross_signed = session::ensure_cross_signing(&client, config, Some(password)).await?;
+    let (client, start) = session::open(config, secrets, password).await?;
+    let cross_signed = session::ensure_cross_signing(&client, config, password).await?;
     // Sends the device keys and signatures that are still queued.
     let _ = client
         .sync_once(matrix_sdk::config::SyncSettings::new().timeout(Duration::ZERO))

@@ -175,6 +175,23 @@ for name in sys.argv[4:]:
             .collect()
     }
 
+    /// An access token for `user` from a fresh password login that no client uses: what an
+    /// operator gets from SSO, the Matrix Authentication Service or an admin for the bot.
+    pub fn access_token(&self, user: &UserId) -> String {
+        let script = r#"
+import json, sys, urllib.request
+url, user, password = sys.argv[1], sys.argv[2], sys.argv[3]
+body = json.dumps({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user}, "password": password, "initial_device_display_name": "confidant (token)"}).encode()
+req = urllib.request.Request(url + "/_matrix/client/v3/login", data=body, headers={"Content-Type": "application/json"})
+print(json.load(urllib.request.urlopen(req))["access_token"])
+"#;
+        python(
+            "logging in for a token",
+            script,
+            &[&self.url, user.as_str(), PASSWORD],
+        )
+    }
+
     /// Sets a homeserver-side message rate limit for one user (Synapse's admin API, through a
     /// fresh admin account), so its sends get `M_LIMIT_EXCEEDED`. Returns the limit Synapse
     /// reports back.

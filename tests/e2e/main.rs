@@ -1487,6 +1487,54 @@ async fn reload_takes_a_changed_answer_and_keeps_the_old_set_when_a_file_is_brok
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_with_an_access_token_and_no_password_gives_a_cross_signed_bot_that_answers() {
+    let synapse = synapse();
+    let mut bot = Bot::new(synapse);
+    let token = synapse.access_token(&bot.user_id);
+    let login = bot.command(
+        synapse,
+        &["login"],
+        &[
+            ("CONFIDANT_PASSWORD", ""),
+            ("CONFIDANT_ACCESS_TOKEN", &token),
+        ],
+    );
+    let printed = output_text(&login);
+    assert!(login.status.success(), "{printed}");
+    assert!(printed.contains("on a new device"), "{printed}");
+    assert!(printed.contains("Cross-signing is set up"), "{printed}");
+    assert!(!printed.contains(&token), "the token is never printed");
+
+    // Later starts need neither the password nor the token.
+    bot.start(synapse);
+    let user = User::new(synapse).await;
+    let room = user.create_room(&[&bot.user_id], true, true).await;
+    user.wait_joined(&room, &bot.user_id).await;
+    user.say(&room, "is sexting on whatsapp safe").await;
+    let replies = user.messages_from(&room, &bot.user_id, 1, REPLY_WAIT).await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert!(!replies[0].contains("<undecryptable>"));
+    bot.stop();
+    assert!(!bot.log(1).contains(&token), "the token is not in the log");
+
+    // A token of another account is refused before anything is stored.
+    let other = Bot::new(synapse);
+    let wrong = synapse.access_token(&user.user_id());
+    let refused = other.command(
+        synapse,
+        &["login"],
+        &[
+            ("CONFIDANT_PASSWORD", ""),
+            ("CONFIDANT_ACCESS_TOKEN", &wrong),
+        ],
+    );
+    let printed = output_text(&refused);
+    assert!(!refused.status.success(), "{printed}");
+    assert!(printed.contains("belongs to"), "{printed}");
+    assert!(!other.data_dir().join("session.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_homeservers_rate_limit_is_waited_out_and_nothing_dropped() {
     let (synapse, mut bot, user, room) = encrypted_dm_with(&[LINE_BY_LINE]).await;
     // The bot may send one message a second, so back-to-back answers get M_LIMIT_EXCEEDED.

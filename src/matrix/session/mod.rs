@@ -177,7 +177,13 @@ pub async fn open(
     password: Option<&Secret<String>>,
 ) -> anyhow::Result<(Client, Start)> {
     let client = build_client(config, &secrets.store_passphrase).await?;
-    let start = login_or_restore(&client, config, password).await?;
+    let start = match &secrets.access_token {
+        Some(token) if !has_session(&config.data_dir) => {
+            login_with_token(&client, config, token).await?;
+            Start::FirstLogin
+        }
+        _ => login_or_restore(&client, config, password).await?,
+    };
     if confirm(&client, config, password.is_some()).await? == Confirmed::Yes {
         return Ok((client, start));
     }
@@ -291,6 +297,78 @@ fn write_session(client: &Client, config: &Config) -> anyhow::Result<()> {
     )
 }
 
+/// Starts the first session with an access token instead of a password: asks the homeserver
+/// whose token it is and for which device (with a client that keeps nothing), then takes the
+/// session on that device and stores it like a password login's. The token must come from a
+/// login made for the bot that no other client has used for encryption: the bot's keys become
+/// that device's.
+pub async fn login_with_token(
+    client: &Client,
+    config: &Config,
+    token: &Secret<String>,
+) -> anyhow::Result<()> {
+    use matrix_sdk::{
+        SessionMeta, SessionTokens, authentication::matrix::MatrixSession, ruma::OwnedDeviceId,
+    };
+    let probe = Client::builder()
+        .homeserver_url(&config.homeserver)
+        .build()
+        .await
+        .context("cannot reach the homeserver to check the access token")?;
+    let user_id = matrix_sdk::ruma::UserId::parse(&config.user_id)
+        .with_context(|| format!("{} is not a user id", config.user_id))?;
+    let tokens = SessionTokens {
+        access_token: token.expose().clone(),
+        refresh_token: None,
+    };
+    probe
+        .matrix_auth()
+        .restore_session(
+            MatrixSession {
+                meta: SessionMeta {
+                    user_id: user_id.clone(),
+                    device_id: OwnedDeviceId::from("CONFIDANTPROBE"),
+                },
+                tokens: tokens.clone(),
+            },
+            RoomLoadSettings::default(),
+        )
+        .await
+        .context("cannot use the access token")?;
+    let who = probe.whoami().await.map_err(|e| {
+        anyhow::anyhow!(
+            "the homeserver refused CONFIDANT_ACCESS_TOKEN ({}); check that it is a valid token for {}",
+            super::outbox::error_kind(&matrix_sdk::Error::Http(Box::new(e))),
+            config.user_id
+        )
+    })?;
+    drop(probe);
+    anyhow::ensure!(
+        who.user_id == user_id,
+        "CONFIDANT_ACCESS_TOKEN belongs to {}, not to user_id {}; use a token of the bot's account",
+        who.user_id,
+        config.user_id
+    );
+    let Some(device_id) = who.device_id else {
+        anyhow::bail!(
+            "CONFIDANT_ACCESS_TOKEN has no device (an application service token?); use a token from a login of the bot's account"
+        );
+    };
+    client
+        .matrix_auth()
+        .restore_session(
+            MatrixSession {
+                meta: SessionMeta { user_id, device_id },
+                tokens,
+            },
+            RoomLoadSettings::default(),
+        )
+        .await
+        .context("cannot start the session with the access token")?;
+    write_session(client, config)?;
+    Ok(())
+}
+
 /// Restores the stored session, or logs in with the password when there is none.
 pub async fn login_or_restore(
     client: &Client,
@@ -348,12 +426,6 @@ pub async fn ensure_cross_signing(
     if is_cross_signed(client).await {
         return Ok(true);
     }
-    let Some(password) = password else {
-        tracing::warn!(
-            "device is not cross-signed and no password is set; set CONFIDANT_PASSWORD once to sign it"
-        );
-        return Ok(false);
-    };
     let status = encryption.cross_signing_status().await;
     let have_keys = status.is_some_and(|s| s.is_complete());
     if have_keys {
@@ -367,7 +439,7 @@ pub async fn ensure_cross_signing(
         }
     } else {
         // No private cross-signing keys on this device: create (or replace) the identity.
-        let auth = |session: Option<String>| {
+        let auth = |password: &Secret<String>, session: Option<String>| {
             let mut p = uiaa::Password::new(
                 uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(
                     config.user_id.clone(),
@@ -377,12 +449,20 @@ pub async fn ensure_cross_signing(
             p.session = session;
             uiaa::AuthData::Password(p)
         };
+        // A homeserver lets an account's first cross-signing keys up without a password
+        // (MSC3967, Synapse); replacing keys needs it.
         if let Err(e) = encryption.bootstrap_cross_signing(None).await {
             let Some(response) = e.as_uiaa_response() else {
                 return Err(anyhow::Error::new(e).context("cannot set up cross-signing"));
             };
+            let Some(password) = password else {
+                tracing::warn!(
+                    "device is not cross-signed and the homeserver wants the password for it; set CONFIDANT_PASSWORD once to sign it"
+                );
+                return Ok(false);
+            };
             encryption
-                .bootstrap_cross_signing(Some(auth(response.session.clone())))
+                .bootstrap_cross_signing(Some(auth(password, response.session.clone())))
                 .await
                 .context("cannot set up cross-signing with the password")?;
         }
