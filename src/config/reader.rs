@@ -131,25 +131,7 @@ impl Reader {
         prefix: &str,
         max: f64,
     ) -> Option<Option<std::time::Duration>> {
-        let full = format!("{prefix}{key}");
-        let days = match t.get(key)? {
-            toml::Value::Integer(n) => *n as f64,
-            toml::Value::Float(x) => *x,
-            other => {
-                self.problem(
-                    &full,
-                    format!("expected a number of days, found a {}", other.type_str()),
-                );
-                return None;
-            }
-        };
-        if !(0.0..=max).contains(&days) {
-            self.problem(
-                &full,
-                format!("{days} is out of range; use 0 (never) to {max}"),
-            );
-            return None;
-        }
+        let days = self.amount(t, key, prefix, max, ("days", " (never)"))??;
         Some((days > 0.0).then(|| std::time::Duration::from_secs_f64(days * 86_400.0)))
     }
 
@@ -162,23 +144,40 @@ impl Reader {
         prefix: &str,
         max: f64,
     ) -> Option<Option<std::time::Duration>> {
+        let seconds = self.amount(t, key, prefix, max, ("seconds", ""))?;
+        Some(seconds.map(std::time::Duration::from_secs_f64))
+    }
+
+    /// A number from 0 to `max`, whole or fractional, if the key is present: `Some(None)` when
+    /// it is wrong (recorded). `unit` names it in the problem, with what 0 means.
+    fn amount(
+        &mut self,
+        t: &toml::Table,
+        key: &str,
+        prefix: &str,
+        max: f64,
+        (unit, zero): (&str, &str),
+    ) -> Option<Option<f64>> {
         let full = format!("{prefix}{key}");
-        let seconds = match t.get(key)? {
+        let value = match t.get(key)? {
             toml::Value::Integer(n) => *n as f64,
             toml::Value::Float(x) => *x,
             other => {
                 self.problem(
                     &full,
-                    format!("expected a number of seconds, found a {}", other.type_str()),
+                    format!("expected a number of {unit}, found a {}", other.type_str()),
                 );
                 return Some(None);
             }
         };
-        if !(0.0..=max).contains(&seconds) {
-            self.problem(&full, format!("{seconds} is out of range; use 0 to {max}"));
+        if !(0.0..=max).contains(&value) {
+            self.problem(
+                &full,
+                format!("{value} is out of range; use 0{zero} to {max}"),
+            );
             return Some(None);
         }
-        Some(Some(std::time::Duration::from_secs_f64(seconds)))
+        Some(Some(value))
     }
 
     /// `true` or `false`, if the key is present.
