@@ -554,6 +554,11 @@ impl User {
 
     /// Logs in an already registered user on the homeserver at `url`.
     pub async fn login_url(url: &str, user_id: &UserId) -> User {
+        User::login_with_password(url, user_id, PASSWORD).await
+    }
+
+    /// Logs in a user registered by someone else (`scripts/demo.sh`), with their password.
+    pub async fn login_with_password(url: &str, user_id: &UserId, password: &str) -> User {
         let dir = tempfile::tempdir().expect("temp dir");
         let client = Client::builder()
             .homeserver_url(url)
@@ -563,7 +568,7 @@ impl User {
             .expect("client");
         client
             .matrix_auth()
-            .login_username(user_id.as_str(), PASSWORD)
+            .login_username(user_id.as_str(), password)
             .send()
             .await
             .expect("login");

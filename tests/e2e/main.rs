@@ -7,6 +7,8 @@
 // Shared with benches/load.rs, which uses parts these tests do not.
 #[allow(dead_code)]
 mod harness;
+// `scripts/demo.sh`: its own Synapse and bot, so it does not use the shared one.
+mod demo;
 
 use std::{os::unix::fs::PermissionsExt, time::Duration};
 
