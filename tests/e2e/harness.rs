@@ -664,6 +664,24 @@ impl User {
             .count()
     }
 
+    /// Waits (up to 30 s) until the bot's introduction in `room` reads, so a test's own
+    /// replies start after it. Its room key can come a few syncs late; a test that counts the
+    /// bot's messages would otherwise catch it still unreadable. Says so when it never reads
+    /// (the introduction test checks that it does).
+    pub async fn wait_intro(&self, room: &Room, from: &UserId) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.intro_count(room, from).await > 0 {
+                return;
+            }
+            self.sync().await;
+        }
+        eprintln!(
+            "the introduction in {} did not become readable in 30 s",
+            room.room_id()
+        );
+    }
+
     /// Waits until `who` has joined `room`.
     pub async fn wait_joined(&self, room: &Room, who: &UserId) {
         self.wait_membership(room, who, MembershipState::Join, Duration::from_secs(60))

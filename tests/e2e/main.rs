@@ -40,6 +40,7 @@ async fn encrypted_dm_with(
     let user = User::new(synapse).await;
     let room = user.create_room(&[&bot.user_id], true, true).await;
     user.wait_joined(&room, &bot.user_id).await;
+    user.wait_intro(&room, &bot.user_id).await;
     (synapse, bot, user, room)
 }
 
