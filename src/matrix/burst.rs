@@ -55,18 +55,10 @@ impl Held {
     /// The lines still standing (`taken_back` says which ones their sender redacted), joined
     /// into one message, and the last of them, which the answer replies to; `None` when every
     /// line was taken back.
-    pub fn read(self, taken_back: impl Fn(&OwnedEventId) -> bool) -> Option<(String, Line)> {
-        let mut standing: Vec<Line> = self
-            .lines
-            .into_iter()
-            .filter(|l| !taken_back(&l.parsed.event_id))
-            .collect();
-        let words = standing
-            .iter()
-            .map(|l| l.words.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let last = standing.pop()?;
+    pub fn read(mut self, taken_back: impl Fn(&OwnedEventId) -> bool) -> Option<(String, Line)> {
+        self.lines.retain(|l| !taken_back(&l.parsed.event_id));
+        let words = self.joined();
+        let last = self.lines.pop()?;
         Some((words, last))
     }
 

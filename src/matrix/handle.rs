@@ -7,7 +7,10 @@ use futures_util::FutureExt;
 use matrix_sdk::{
     Client, Room, RoomMemberships, RoomState,
     deserialized_responses::{TimelineEvent, TimelineEventKind},
-    ruma::{events::room::encrypted::OriginalSyncRoomEncryptedEvent, serde::Raw},
+    ruma::{
+        events::room::{encrypted::OriginalSyncRoomEncryptedEvent, member::MembershipState},
+        serde::Raw,
+    },
 };
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
@@ -115,6 +118,7 @@ async fn on_event(
         }
         Err(why) => return Ok(Plan::Ignore(why)),
     };
+    let members = members(shared, room).await;
     let question = words::strip_address(
         words::strip_reply_fallback(&parsed.body),
         shared.me.as_str(),
@@ -130,7 +134,7 @@ async fn on_event(
             .map(|s| s.is_encrypted())
             .unwrap_or(false),
         event_encrypted: encrypted,
-        members: members(shared, room).await,
+        members: members.people,
         addressed: parsed.mentions_me
             || words::is_addressed(&parsed.body, shared.me.as_str(), &shared.config.rooms.names),
         kind: parsed.kind,
@@ -138,16 +142,11 @@ async fn on_event(
         told_unencrypted: shared.told_unencrypted(room.room_id()),
         tell_unencrypted: shared.config.rooms.notice_unencrypted,
         bursts: shared.config.bursts.on(),
-        handoff: false,
+        handoff: handoff::offered_in(shared, members.people),
         offered: shared
             .handoffs
             .offered(room.room_id(), &parsed.sender, Instant::now()),
-        handed_over: handoff::responder_in(shared, room).await
-            && !shared.handoffs.resumed(room.room_id()),
-    };
-    let facts = Facts {
-        handoff: !shared.config.responders.is_empty() && facts.members <= 2,
-        ..facts
+        handed_over: members.responder && !shared.handoffs.resumed(room.room_id()),
     };
     let plan = plan::plan(
         &facts,
@@ -192,11 +191,12 @@ async fn on_event(
 /// waiting (`held`): "he has my pictures" after "my ex" is answered as the whole says, when the
 /// whole is urgent too.
 fn classify(shared: &Shared, held: Option<&Held>, line: &str) -> Outcome {
-    let alone = shared.answerer().classify(line);
+    let answerer = shared.answerer();
+    let alone = answerer.classify(line);
     let Some(held) = held.filter(|_| alone.is_urgent()) else {
         return alone;
     };
-    let together = shared.answerer().classify(&held.with(line));
+    let together = answerer.classify(&held.with(line));
     if together.is_urgent() {
         together
     } else {
@@ -233,7 +233,7 @@ async fn answer_burst(
         told_unencrypted: false,
         tell_unencrypted: false,
         bursts: false,
-        handoff: !shared.config.responders.is_empty() && members <= 2,
+        handoff: handoff::offered_in(shared, members),
         // A yes is never held, and a hand-over sends held lines on before it happens.
         offered: false,
         handed_over: false,
@@ -280,17 +280,33 @@ async fn act(
     Ok(())
 }
 
-/// The joined members, the bot included and the operator's responders not (a responder who
-/// joined a direct message keeps it one). The member list (not the count from the sync summary,
-/// which can lag) decides DM or group.
-async fn members(shared: &Shared, room: &Room) -> u64 {
-    let responders = &shared.config.responders;
-    match room.members(RoomMemberships::JOIN).await {
-        Ok(m) => m
-            .iter()
-            .filter(|m| !responders.iter().any(|r| r.user_id == m.user_id()))
-            .count() as u64,
-        Err(_) => room.joined_members_count(),
+/// Who is in a room, as the plan needs it, from one read of the member list.
+struct Members {
+    /// The joined members, the bot included and the operator's responders not (a responder who
+    /// joined a direct message keeps it one). The member list (not the count from the sync
+    /// summary, which can lag) decides DM or group.
+    people: u64,
+    /// One of the operator's responders is in the room, joined or invited.
+    responder: bool,
+}
+
+async fn members(shared: &Shared, room: &Room) -> Members {
+    match room.members(RoomMemberships::ACTIVE).await {
+        Ok(m) => Members {
+            people: m
+                .iter()
+                .filter(|m| {
+                    *m.membership() == MembershipState::Join
+                        && !handoff::is_responder(shared, m.user_id())
+                })
+                .count() as u64,
+            responder: m.iter().any(|m| handoff::is_responder(shared, m.user_id())),
+        },
+        // Unknown: quiet is the safer side only when a hand-over may be under way.
+        Err(_) => Members {
+            people: room.joined_members_count(),
+            responder: false,
+        },
     }
 }
 

@@ -23,7 +23,7 @@ use std::{
 
 use jiff::Timestamp;
 use matrix_sdk::{
-    Room, RoomMemberships,
+    Room,
     ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId, events::room::message::ReplyMetadata},
 };
 use tracing::{info, warn};
@@ -39,6 +39,17 @@ use crate::{
 
 /// How long an offer waits for its yes.
 const OFFER_WAIT: Duration = Duration::from_secs(600);
+
+/// Whether `user` is one of the operator's responders.
+pub fn is_responder(shared: &Shared, user: &UserId) -> bool {
+    shared.config.responders.iter().any(|r| r.user_id == user)
+}
+
+/// Whether a request for a person gets the offer of one: the operator lists responders and the
+/// room is a direct message (`members`: people besides responders, the bot included).
+pub fn offered_in(shared: &Shared, members: u64) -> bool {
+    !shared.config.responders.is_empty() && members <= 2
+}
 
 /// Offers waiting for a yes, and rooms that asked for the bot back, in memory only.
 #[derive(Debug, Default)]
@@ -125,24 +136,6 @@ pub fn next_on_hand(responders: &[Responder], now: Timestamp) -> Option<(String,
         })
         .min_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
         .map(|(_, _, day, time, place)| (day.to_owned(), time, place))
-}
-
-/// Whether any of the operator's responders is in `room`, joined or invited.
-pub async fn responder_in(shared: &Shared, room: &Room) -> bool {
-    let responders = &shared.config.responders;
-    if responders.is_empty() {
-        return false;
-    }
-    match room
-        .members(RoomMemberships::JOIN | RoomMemberships::INVITE)
-        .await
-    {
-        Ok(members) => members
-            .iter()
-            .any(|m| responders.iter().any(|r| r.user_id == m.user_id())),
-        // Unknown: quiet is the safer side only when a hand-over may be under way.
-        Err(_) => false,
-    }
 }
 
 /// Answers a request for a person: the offer when someone is on hand, else who is not and the

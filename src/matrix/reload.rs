@@ -11,7 +11,7 @@ use tracing::{info, warn};
 
 use super::shared::Shared;
 use crate::{
-    answerer::{Answerer, build_matcher},
+    answerer::Answerer,
     check,
     reply::Instance,
     responses::{self, Issue, MATCHER_FILE, ResponseError},
@@ -40,15 +40,13 @@ pub fn load_checked(
         return Err(issues);
     }
     // `check_set` built the matcher already; this cannot fail after it, but is not assumed to.
-    build_matcher(&set)
-        .and_then(|_| Answerer::new(set, instance))
-        .map_err(|e| {
-            vec![Issue {
-                file: MATCHER_FILE.to_owned(),
-                field: String::new(),
-                why: e.to_string(),
-            }]
-        })
+    Answerer::new(set, instance).map_err(|e| {
+        vec![Issue {
+            file: MATCHER_FILE.to_owned(),
+            field: String::new(),
+            why: e.to_string(),
+        }]
+    })
 }
 
 /// Starts listening for SIGHUP, as early as the bot can: until then, SIGHUP's default would end
