@@ -68,13 +68,11 @@ pub async fn serve(listener: TcpListener, health: Arc<Health>) {
         };
         let health = health.clone();
         tokio::spawn(async move {
-            let mut buf = [0u8; 1024];
-            let n = match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await
-            {
-                Ok(Ok(n)) => n,
-                _ => return,
+            let Ok(Some(head)) = tokio::time::timeout(REQUEST_WITHIN, read_head(&mut stream)).await
+            else {
+                return;
             };
-            let request = String::from_utf8_lossy(&buf[..n]);
+            let request = String::from_utf8_lossy(&head);
             let path = request.split_whitespace().nth(1).unwrap_or("");
             let (status, content_type, body) = match path {
                 "/metrics" => (
@@ -92,8 +90,30 @@ pub async fn serve(listener: TcpListener, health: Arc<Health>) {
                 body.len()
             );
             let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
         });
     }
+}
+
+/// How long a client may take to send its request.
+const REQUEST_WITHIN: Duration = Duration::from_secs(5);
+/// The longest request head read; a longer one is cut off, never needed for three fixed paths.
+const HEAD_LIMIT: usize = 8 * 1024;
+
+/// Reads until the blank line that ends a request's head (a client may send it in several
+/// segments: answering the first and closing with the rest unread would reset the connection
+/// under the response). `None` when the client closes first or the read fails.
+async fn read_head(stream: &mut (impl AsyncReadExt + Unpin)) -> Option<Vec<u8>> {
+    let mut head = Vec::with_capacity(512);
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < HEAD_LIMIT {
+        let n = stream.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    Some(head)
 }
 
 fn route(path: &str, health: &Health) -> (&'static str, &'static str) {
@@ -145,6 +165,28 @@ mod tests {
             .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
             .await
             .unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).await.unwrap();
+        assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn a_request_sent_in_pieces_is_read_whole_before_the_answer() {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, Arc::new(Health::default())));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        for piece in [
+            "GET ",
+            "/health/live",
+            " HTTP/1.1\r\n",
+            "Host: x\r\n",
+            "\r\n",
+        ] {
+            stream.write_all(piece.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let mut out = String::new();
         stream.read_to_string(&mut out).await.unwrap();
         assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");

@@ -505,10 +505,14 @@ async fn the_health_endpoint_of_a_running_bot_is_live_and_ready_counts_totals_th
             })
             .unwrap_or_else(|| {
                 panic!(
-                    "{path} on port {port} does not answer: {}",
+                    "{path} on port {port} does not answer; the bot's log ends:\n{}",
                     bot.log(1)
                         .lines()
-                        .filter(|l| l.contains("health") || l.contains("ERROR"))
+                        .rev()
+                        .take(40)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
                         .collect::<Vec<_>>()
                         .join("\n")
                 )
