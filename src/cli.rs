@@ -34,8 +34,9 @@ pub enum Command {
         #[arg(long)]
         new_identity: bool,
     },
-    /// One-time setup: log the bot in, store its session and set up cross-signing. Takes the
-    /// password from CONFIDANT_PASSWORD(_FILE), or asks for it on a terminal.
+    /// One-time setup: log the bot in, store its session, set up cross-signing and print its
+    /// recovery key once. Takes the password from CONFIDANT_PASSWORD(_FILE), or asks for it on a
+    /// terminal.
     Login {
         /// The config file.
         #[arg(long, short)]
@@ -44,6 +45,26 @@ pub enum Command {
         /// devices and display names. For one debugging run only: the default log names nobody.
         #[arg(long)]
         log_identifiers: bool,
+    },
+    /// After the data dir was lost: log in as a new device (CONFIDANT_PASSWORD or
+    /// CONFIDANT_ACCESS_TOKEN, as for `login`) and restore the bot's identity from the recovery
+    /// key `login` printed (CONFIDANT_RECOVERY_KEY(_FILE), or asked for on a terminal), so users
+    /// who verified the bot see no change. Only on a data dir with no session.
+    Recover {
+        /// The config file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Also log the dependencies' messages, fields and spans, which name rooms, users,
+        /// devices and display names. For one debugging run only: the default log names nobody.
+        #[arg(long)]
+        log_identifiers: bool,
+    },
+    /// Print a new recovery key for the bot's identity (one set up before recovery keys, or
+    /// whose key was lost); it replaces any earlier key. Stop the bot first.
+    RecoveryKey {
+        /// The config file.
+        #[arg(long, short)]
+        config: PathBuf,
     },
     /// Ask the running bot (the `run` holding the config's data dir) to reload its responses:
     /// it checks them as `check` does and keeps the old set if they are not clean (its log says

@@ -110,11 +110,14 @@ fn with_fix(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// `confidant login`.
-pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
-    let config = config::load(config_path, &ProcessEnv)?;
-    let secrets = Secrets::from_env(&ProcessEnv)?;
-    let password = match &secrets.password {
+/// The password for a new device: from the environment, or asked for on a terminal; none when
+/// an access token starts the session instead.
+fn login_password(
+    config: &config::Config,
+    secrets: &Secrets,
+    command: &str,
+) -> anyhow::Result<Option<Secret<String>>> {
+    Ok(match &secrets.password {
         Some(p) => Some(p.clone()),
         // A first session from an access token needs no password.
         None if secrets.access_token.is_some() => None,
@@ -123,8 +126,36 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
                 .context("cannot read the password")?,
         )),
         None => bail!(
-            "no password: set CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE (or CONFIDANT_ACCESS_TOKEN where the homeserver has no password login), or run login on a terminal"
+            "no password: set CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE (or CONFIDANT_ACCESS_TOKEN where the homeserver has no password login), or run {command} on a terminal"
         ),
+    })
+}
+
+/// Shows a new recovery key, the one time it is ever shown.
+fn print_recovery_key(key: &Secret<String>) {
+    println!("\nRecovery key (shown this once; it is stored nowhere, not on this machine either):");
+    println!("\n    {}\n", key.expose());
+    println!(
+        "Write it down or keep it in a password manager, away from this server. If the data dir is ever lost,"
+    );
+    println!(
+        "`confidant recover` with this key brings the bot's identity back on a new device, so users who verified"
+    );
+    println!(
+        "it see no change. With the key and the account's login, anyone can act as the bot: guard it like the password."
+    );
+}
+
+/// `confidant login`.
+pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
+    let config = config::load(config_path, &ProcessEnv)?;
+    let secrets = Secrets::from_env(&ProcessEnv)?;
+    // With a session there is nothing to log in: the password only signs a device that is not
+    // cross-signed yet, and is not asked for.
+    let password = if matrix::session::has_session(&config.data_dir) {
+        secrets.password.clone()
+    } else {
+        login_password(&config, &secrets, "login")?
     };
     logging::init(LogOptions {
         format: config.log_format,
@@ -169,12 +200,81 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
         "- the data dir {data_dir}: back it up. It holds the session and the encryption keys."
     );
     println!(
-        "No recovery key was created: server-side key backup is off, so the conversation's keys never leave this machine."
+        "Server-side key backup stays off: the conversations' keys never leave this machine; the recovery key holds only the identity."
     );
+    match &report.recovery_key {
+        Ok(Some(key)) => print_recovery_key(key),
+        Ok(None) => {}
+        Err(why) => println!(
+            "\nWarning: no recovery key was set up ({why}). When it suits, with the bot stopped, run `confidant recovery-key --config {}`.",
+            config_path.display()
+        ),
+    }
     println!(
         "\nFrom now on `confidant run --config {}` needs no password.",
         config_path.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant recover`.
+pub fn recover(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
+    let config = config::load(config_path, &ProcessEnv)?;
+    let secrets = Secrets::from_env(&ProcessEnv)?;
+    if matrix::session::has_session(&config.data_dir) {
+        // Said before asking for anything.
+        return Err(with_fix(
+            StartError::HasSession(config.data_dir.clone()).into(),
+        ));
+    }
+    let key = match &secrets.recovery_key {
+        Some(k) => k.clone(),
+        None if std::io::stdin().is_terminal() => Secret::new(
+            rpassword::prompt_password("recovery key (as `confidant login` printed it): ")
+                .context("cannot read the recovery key")?,
+        ),
+        None => bail!(
+            "no recovery key: set CONFIDANT_RECOVERY_KEY or CONFIDANT_RECOVERY_KEY_FILE to the key `confidant login` printed, or run recover on a terminal"
+        ),
+    };
+    let password = login_password(&config, &secrets, "recover")?;
+    logging::init(LogOptions {
+        format: config.log_format,
+        identifiers: log_identifiers,
+    });
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let device = runtime
+        .block_on(matrix::login::recover(
+            &config,
+            &secrets,
+            password.as_ref(),
+            &key,
+        ))
+        .map_err(with_fix)?;
+    println!(
+        "Recovered: {} is back on a new device, {device}, signed by its own cross-signing identity; users who verified the bot see the same identity.",
+        config.user_id
+    );
+    println!(
+        "The recovery key stays the same. Start the bot with `confidant run --config {}`.",
+        config_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant recovery-key`.
+pub fn recovery_key(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let config = config::load(config_path, &ProcessEnv)?;
+    let secrets = Secrets::from_env(&ProcessEnv)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let key = runtime
+        .block_on(matrix::login::new_recovery_key(&config, &secrets))
+        .map_err(with_fix)?;
+    println!(
+        "A new recovery key for {} replaces any earlier one.",
+        config.user_id
+    );
+    print_recovery_key(&key);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -29,6 +29,11 @@ fn main() -> ExitCode {
             config,
             log_identifiers,
         } => commands::login(&config, log_identifiers),
+        Command::Recover {
+            config,
+            log_identifiers,
+        } => commands::recover(&config, log_identifiers),
+        Command::RecoveryKey { config } => commands::recovery_key(&config),
         Command::Doctor { config } => commands::doctor(&config),
         Command::Reload { config } => commands::reload(&config),
         Command::Ask {

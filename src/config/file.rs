@@ -71,6 +71,7 @@ const TOP_KEYS: &[&str] = &[
     "password",
     "store_passphrase",
     "access_token",
+    "recovery_key",
 ];
 const ROOM_KEYS: &[&str] = &[
     "allowed_inviters",
@@ -92,7 +93,12 @@ const DEFAULT_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 86
 impl Reader {
     fn config(&mut self, t: &toml::Table, base: &Path, env: &dyn Env) -> Option<Config> {
         self.unknown_keys(t, TOP_KEYS, "");
-        for secret in ["password", "store_passphrase", "access_token"] {
+        for secret in [
+            "password",
+            "store_passphrase",
+            "access_token",
+            "recovery_key",
+        ] {
             if t.contains_key(secret) {
                 let var = format!("CONFIDANT_{}", secret.to_uppercase());
                 self.problem(

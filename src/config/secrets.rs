@@ -18,16 +18,20 @@ pub struct Secrets {
     pub access_token: Option<Secret<String>>,
     /// Encrypts the crypto and state stores at rest.
     pub store_passphrase: Secret<String>,
+    /// The recovery key `login` printed: only `recover` reads it, to restore the identity on a
+    /// new device.
+    pub recovery_key: Option<Secret<String>>,
 }
 
 impl Secrets {
-    /// Reads `CONFIDANT_PASSWORD` / `_FILE`, `CONFIDANT_ACCESS_TOKEN` / `_FILE` and
-    /// `CONFIDANT_STORE_PASSPHRASE` / `_FILE`.
+    /// Reads `CONFIDANT_PASSWORD` / `_FILE`, `CONFIDANT_ACCESS_TOKEN` / `_FILE`,
+    /// `CONFIDANT_STORE_PASSPHRASE` / `_FILE` and `CONFIDANT_RECOVERY_KEY` / `_FILE`.
     pub fn from_env(env: &dyn Env) -> Result<Secrets, ConfigError> {
         let mut problems = Vec::new();
         let password = read_secret(env, "CONFIDANT_PASSWORD", &mut problems);
         let access_token = read_secret(env, "CONFIDANT_ACCESS_TOKEN", &mut problems);
         let passphrase = read_secret(env, "CONFIDANT_STORE_PASSPHRASE", &mut problems);
+        let recovery_key = read_secret(env, "CONFIDANT_RECOVERY_KEY", &mut problems);
         if passphrase.is_none() && problems.is_empty() {
             problems.push(Problem {
                 key: "CONFIDANT_STORE_PASSPHRASE".into(),
@@ -39,6 +43,7 @@ impl Secrets {
                 password,
                 access_token,
                 store_passphrase,
+                recovery_key,
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }

@@ -192,7 +192,38 @@ fn secrets_come_from_env_or_files() {
     .unwrap();
     assert_eq!(s.store_passphrase.expose(), "s3cret");
     assert!(s.password.is_none());
+    assert!(s.recovery_key.is_none());
     assert!(format!("{s:?}").contains("<redacted>"));
+    let k = dir.path().join("key");
+    std::fs::write(&k, "EsTc LW2K\n").unwrap();
+    let s = Secrets::from_env(&env(&[
+        ("CONFIDANT_STORE_PASSPHRASE", "p"),
+        ("CONFIDANT_RECOVERY_KEY_FILE", k.to_str().unwrap()),
+    ]))
+    .unwrap();
+    assert_eq!(
+        s.recovery_key.as_ref().map(|k| k.expose().as_str()),
+        Some("EsTc LW2K")
+    );
+    assert!(!format!("{s:?}").contains("EsTc"));
+}
+
+#[test]
+fn a_recovery_key_in_the_config_file_is_refused_with_its_variable() {
+    let text = concat!(
+        "homeserver = \"https://matrix.example.org\"\n",
+        "user_id = \"@bot:example.org\"\n",
+        "data_dir = \"/tmp/x\"\n",
+        "recovery_key = \"EsTc LW2K\"\n",
+    );
+    let err = parse(text, Path::new("."), &env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("set CONFIDANT_RECOVERY_KEY or CONFIDANT_RECOVERY_KEY_FILE"),
+        "{err}"
+    );
+    assert!(!err.contains("EsTc"), "{err}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use matrix_sdk::Client;
 
 use super::{
     fault::{Fault, SessionError},
-    forget,
+    forget, recovery,
     session::{self, STORE_DIR},
     start::StartError,
 };
@@ -253,6 +253,7 @@ async fn with_the_stores(config: &Config, secrets: &Secrets, reachable: bool) ->
         .wait_for_e2ee_initialization_tasks()
         .await;
     lines.push(cross_signing(&client).await);
+    lines.push(recovery_key(&client).await);
     lines.push(encryption(&client).await);
     lines
 }
@@ -351,6 +352,32 @@ async fn cross_signing(client: &Client) -> Line {
             "the bot's device is not cross-signed; clients that only share keys with verified devices will not talk to it",
             "run `confidant login --config FILE` with CONFIDANT_PASSWORD set",
         )
+    }
+}
+
+/// The homeserver's secret storage holds the identity under a recovery key.
+async fn recovery_key(client: &Client) -> Line {
+    let fix = "with the bot stopped, run `confidant recovery-key --config FILE` and keep the key it prints offline";
+    match recovery::status(client).await {
+        Ok(recovery::Status::SetUp) => pass(
+            "recovery key",
+            "set up: the homeserver keeps the identity's keys encrypted under it, so a lost data dir can be recovered",
+        ),
+        Ok(recovery::Status::None) => fail(
+            "recovery key",
+            "none set up: if the data dir is lost, the bot comes back as a new identity that users must verify again",
+            fix,
+        ),
+        Ok(recovery::Status::Incomplete) => fail(
+            "recovery key",
+            "the secret storage does not hold all three cross-signing keys, so it cannot restore the identity",
+            fix,
+        ),
+        Err(e) => fail(
+            "recovery key",
+            format!("not checked: {e:#}"),
+            "check that the homeserver answers, then run doctor again",
+        ),
     }
 }
 

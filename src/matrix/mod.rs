@@ -32,6 +32,7 @@ mod menus;
 pub mod outbox;
 mod parse;
 pub mod plan;
+pub mod recovery;
 pub mod reload;
 pub mod room_keys;
 pub mod session;

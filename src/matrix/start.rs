@@ -40,6 +40,16 @@ pub enum StartError {
         .0.display()
     )]
     NoSession(PathBuf),
+    /// `recover` was asked for on a data dir that holds a session.
+    #[error(
+        "{} already holds a session: `recover` is for a data dir that was lost. Nothing was \
+         changed",
+        .0.display()
+    )]
+    HasSession(PathBuf),
+    /// The recovery key cannot be used.
+    #[error("{0}")]
+    Recovery(super::recovery::RecoveryError),
     /// The session file cannot be used with this config.
     #[error("{0}")]
     SessionFile(String),
@@ -94,9 +104,15 @@ impl StartError {
             StartError::NoSession(_) => "on the bot's first start, run `confidant login --config \
                  FILE` (or `run --new-identity` with CONFIDANT_PASSWORD set); if it ran before, \
                  this is not its data dir: check data_dir (CONFIDANT_DATA_DIR) or restore the dir \
-                 from a backup, since a new login would give the bot a new identity that every \
-                 user sees as changed"
+                 from a backup (or, when it is lost, `confidant recover` with the recovery key \
+                 `login` printed), since a new login would give the bot a new identity that \
+                 every user sees as changed"
                 .into(),
+            StartError::HasSession(_) => "the identity in that data dir is intact: start it with \
+                 `confidant run`; to recover into another place, point data_dir \
+                 (CONFIDANT_DATA_DIR) at an empty folder"
+                .into(),
+            StartError::Recovery(e) => e.fix().into(),
             StartError::SessionFile(_) => "use the data_dir and homeserver the session was \
                  written for, or another data_dir for another account"
                 .into(),
@@ -139,6 +155,8 @@ mod tests {
                 dir: "/srv/responses".into(),
                 overlay: Some("/srv/local".into()),
             },
+            StartError::HasSession(dir.clone()),
+            StartError::Recovery(super::super::recovery::RecoveryError::WrongKey),
         ];
         let fixes: Vec<String> = faults.iter().map(StartError::fix).collect();
         assert!(fixes[0].contains("confidant login"));
@@ -147,6 +165,16 @@ mod tests {
         assert!(fixes[2].contains(&Path::new(&dir).join("forget-pending").display().to_string()));
         assert_eq!(fixes[3], "point responses_dir at the response folder");
         assert!(fixes[4].contains("--overlay /srv/local"));
+        assert!(
+            fixes[0].contains("confidant recover"),
+            "a lost data dir: {}",
+            fixes[0]
+        );
+        assert!(
+            fixes[5].contains("confidant run")
+                && faults[5].to_string().contains("Nothing was changed")
+        );
+        assert!(fixes[6].contains("CONFIDANT_RECOVERY_KEY"));
         for (fault, fix) in faults.iter().zip(&fixes) {
             assert!(!fix.is_empty() && !fix.contains("rm "), "{fault}: {fix}");
         }

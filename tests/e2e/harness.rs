@@ -30,6 +30,7 @@ use matrix_sdk::{
         },
     },
 };
+use matrix_sdk_base::crypto::CollectStrategy;
 use tempfile::TempDir;
 
 pub const SHARED_SECRET: &str = "confidant-test-secret";
@@ -557,10 +558,73 @@ impl User {
 
     /// Logs in a user registered by someone else (`scripts/demo.sh`), with their password.
     pub async fn login_with_password(url: &str, user_id: &UserId, password: &str) -> User {
+        User::login_sharing(url, user_id, password, CollectStrategy::default()).await
+    }
+
+    /// A careful person: their client sends room keys only to devices their owner cross-signed
+    /// and refuses to send when a verified identity changed (Element's "exclude insecure
+    /// devices"), and they have a cross-signing identity of their own, to verify others with.
+    pub async fn careful(synapse: &Synapse) -> User {
+        let user_id = synapse.register("careful");
+        let user = User::login_sharing(
+            &synapse.url,
+            &user_id,
+            PASSWORD,
+            CollectStrategy::IdentityBasedStrategy,
+        )
+        .await;
+        user.client
+            .encryption()
+            .bootstrap_cross_signing(None)
+            .await
+            .expect("own cross-signing identity");
+        user.sync().await;
+        user
+    }
+
+    /// Verifies `other`'s cross-signing identity, as after comparing emoji.
+    pub async fn verify_identity(&self, other: &UserId) {
+        let identity = self
+            .client
+            .encryption()
+            .request_user_identity(other)
+            .await
+            .expect("keys query")
+            .expect("the other has a cross-signing identity");
+        identity
+            .verify()
+            .await
+            .expect("signed with the user-signing key");
+        self.sync().await;
+    }
+
+    /// How this user's client sees `other`'s identity now (keys asked for afresh): whether it
+    /// is the one they verified, and whether it changed since.
+    pub async fn sees_identity_of(&self, other: &UserId) -> (bool, bool) {
+        let identity = self
+            .client
+            .encryption()
+            .request_user_identity(other)
+            .await
+            .expect("keys query")
+            .expect("a cross-signing identity");
+        (
+            identity.is_verified(),
+            identity.has_verification_violation(),
+        )
+    }
+
+    async fn login_sharing(
+        url: &str,
+        user_id: &UserId,
+        password: &str,
+        strategy: CollectStrategy,
+    ) -> User {
         let dir = tempfile::tempdir().expect("temp dir");
         let client = Client::builder()
             .homeserver_url(url)
             .sqlite_store(dir.path(), None)
+            .with_room_key_recipient_strategy(strategy)
             .build()
             .await
             .expect("client");

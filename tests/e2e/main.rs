@@ -9,6 +9,8 @@
 mod harness;
 // `scripts/demo.sh`: its own Synapse and bot, so it does not use the shared one.
 mod demo;
+// `login`'s recovery key, `recovery-key` and `recover` after a lost data dir.
+mod recovery;
 
 use std::{os::unix::fs::PermissionsExt, time::Duration};
 
@@ -1121,6 +1123,7 @@ async fn login_then_doctor_is_green_and_each_fault_gets_its_own_red_line() {
         "stores",
         "session",
         "cross-signing",
+        "recovery key",
         "encryption",
     ] {
         assert!(

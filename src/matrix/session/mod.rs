@@ -466,6 +466,13 @@ pub async fn ensure_cross_signing(
                 .await
                 .context("cannot set up cross-signing with the password")?;
         }
+        // A recovery key of an earlier identity would bring that one back, not this.
+        // (The error is not logged: its request address names the account.)
+        if super::recovery::forget_stale(client).await.is_err() {
+            tracing::warn!(
+                "an earlier recovery key could not be switched off; `doctor` may report it as set up"
+            );
+        }
     }
     Ok(is_cross_signed(client).await)
 }
