@@ -24,8 +24,9 @@ pub struct LoginReport {
     pub device_id: String,
     /// Whether the device is cross-signed now.
     pub cross_signed: bool,
-    /// A new identity's recovery key, to show once; why there is none when making it failed;
-    /// `Ok(None)` when the identity is not new (an existing session).
+    /// A recovery key made now, to show once (for a new identity, or one that had none); why
+    /// there is none when making it failed; `Ok(None)` when none was made (the identity has one,
+    /// or the device is not cross-signed yet).
     pub recovery_key: Result<Option<Secret<String>>, String>,
 }
 
