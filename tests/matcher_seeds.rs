@@ -94,6 +94,23 @@ fn urgent_messages_without_keywords_are_answered_as_urgent() {
     }
 }
 
+/// Danger masked by a joke or an aside, beside another urgent topic it outranks: crisis first.
+#[test]
+fn a_crisis_said_sideways_outranks_the_other_urgent_topic_beside_it() {
+    let m = matcher();
+    let cases = [
+        "been eyeing the knives in the kitchen all night lol. anyway he still has my pics and wants money",
+        "might just walk into the river after work haha. the video is on that site now",
+        "got a rope in my bag, for reasons. how do i get my nudes off a forum",
+        "tbh life's not worth living since the leak. im 17",
+        "so yeah i decided. just wanted to tell someone before. he sent the pics to everyone",
+    ];
+    for text in cases {
+        let (topic, _, _) = answer(&m, text);
+        assert_eq!(topic, "crisis", "{text}");
+    }
+}
+
 #[test]
 fn a_friend_in_crisis_gets_the_crisis_answer_as_a_helper() {
     let m = matcher();
