@@ -582,16 +582,24 @@ impl User {
         user
     }
 
-    /// Verifies `other`'s cross-signing identity, as after comparing emoji.
-    pub async fn verify_identity(&self, other: &UserId) {
-        let identity = self
-            .client
+    /// `other`'s cross-signing identity as the homeserver publishes it now (keys asked for
+    /// afresh).
+    async fn identity_of(
+        &self,
+        other: &UserId,
+    ) -> matrix_sdk::encryption::identities::UserIdentity {
+        self.client
             .encryption()
             .request_user_identity(other)
             .await
             .expect("keys query")
-            .expect("the other has a cross-signing identity");
-        identity
+            .expect("the other has a cross-signing identity")
+    }
+
+    /// Verifies `other`'s cross-signing identity, as after comparing emoji.
+    pub async fn verify_identity(&self, other: &UserId) {
+        self.identity_of(other)
+            .await
             .verify()
             .await
             .expect("signed with the user-signing key");
@@ -601,13 +609,7 @@ impl User {
     /// How this user's client sees `other`'s identity now (keys asked for afresh): whether it
     /// is the one they verified, and whether it changed since.
     pub async fn sees_identity_of(&self, other: &UserId) -> (bool, bool) {
-        let identity = self
-            .client
-            .encryption()
-            .request_user_identity(other)
-            .await
-            .expect("keys query")
-            .expect("a cross-signing identity");
+        let identity = self.identity_of(other).await;
         (
             identity.is_verified(),
             identity.has_verification_violation(),
