@@ -117,18 +117,36 @@ fn login_password(
     secrets: &Secrets,
     command: &str,
 ) -> anyhow::Result<Option<Secret<String>>> {
-    Ok(match &secrets.password {
-        Some(p) => Some(p.clone()),
-        // A first session from an access token needs no password.
-        None if secrets.access_token.is_some() => None,
-        None if std::io::stdin().is_terminal() => Some(Secret::new(
-            rpassword::prompt_password(format!("password for {}: ", config.user_id))
-                .context("cannot read the password")?,
-        )),
-        None => bail!(
+    // A first session from an access token needs no password.
+    if secrets.password.is_none() && secrets.access_token.is_some() {
+        return Ok(None);
+    }
+    secret_or_asked(
+        secrets.password.as_ref(),
+        "password",
+        &format!("password for {}: ", config.user_id),
+        &format!(
             "no password: set CONFIDANT_PASSWORD or CONFIDANT_PASSWORD_FILE (or CONFIDANT_ACCESS_TOKEN where the homeserver has no password login), or run {command} on a terminal"
         ),
-    })
+    )
+    .map(Some)
+}
+
+/// A secret from the environment, else asked for (unechoed) on a terminal, else `missing`.
+fn secret_or_asked(
+    from_env: Option<&Secret<String>>,
+    what: &str,
+    prompt: &str,
+    missing: &str,
+) -> anyhow::Result<Secret<String>> {
+    match from_env {
+        Some(s) => Ok(s.clone()),
+        None if std::io::stdin().is_terminal() => Ok(Secret::new(
+            rpassword::prompt_password(prompt)
+                .with_context(|| format!("cannot read the {what}"))?,
+        )),
+        None => bail!("{missing}"),
+    }
 }
 
 /// Shows a new recovery key, the one time it is ever shown.
@@ -227,16 +245,12 @@ pub fn recover(config_path: &Path, log_identifiers: bool) -> anyhow::Result<Exit
             StartError::HasSession(config.data_dir.clone()).into(),
         ));
     }
-    let key = match &secrets.recovery_key {
-        Some(k) => k.clone(),
-        None if std::io::stdin().is_terminal() => Secret::new(
-            rpassword::prompt_password("recovery key (as `confidant login` printed it): ")
-                .context("cannot read the recovery key")?,
-        ),
-        None => bail!(
-            "no recovery key: set CONFIDANT_RECOVERY_KEY or CONFIDANT_RECOVERY_KEY_FILE to the key `confidant login` printed, or run recover on a terminal"
-        ),
-    };
+    let key = secret_or_asked(
+        secrets.recovery_key.as_ref(),
+        "recovery key",
+        "recovery key (as `confidant login` printed it): ",
+        "no recovery key: set CONFIDANT_RECOVERY_KEY or CONFIDANT_RECOVERY_KEY_FILE to the key `confidant login` printed, or run recover on a terminal",
+    )?;
     let password = login_password(&config, &secrets, "recover")?;
     logging::init(LogOptions {
         format: config.log_format,

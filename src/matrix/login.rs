@@ -44,8 +44,7 @@ pub async fn login(
     // A first login made a new identity: its keys go into secret storage under a new key. So
     // does an identity that has none yet (signed only now, on a second `login`).
     let needs_key = cross_signed
-        && (start == Start::FirstLogin
-            || recovery::status(&client).await.ok() == Some(recovery::Status::None));
+        && (start == Start::FirstLogin || recovery::has_storage(&client).await.ok() == Some(false));
     let recovery_key = if needs_key {
         recovery::create(&client)
             .await

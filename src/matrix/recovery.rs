@@ -139,7 +139,7 @@ pub async fn create(client: &Client) -> anyhow::Result<Secret<String>> {
 /// (its default key emptied, as clients read it), so no tool reports a recovery key that could
 /// only bring back the old identity. A new key comes from `login` or `recovery-key`.
 pub async fn forget_stale(client: &Client) -> anyhow::Result<()> {
-    if status(client).await? == Status::None {
+    if !has_storage(client).await? {
         return Ok(());
     }
     let empty = serde_json::value::to_raw_value(&serde_json::json!({}))?;
@@ -188,6 +188,17 @@ pub async fn restore(client: &Client, key: &Secret<String>) -> anyhow::Result<()
         return Err(RecoveryError::NoIdentity("some of the three keys are missing".into()).into());
     }
     Ok(())
+}
+
+/// Whether the account has secret storage switched on at all (a default key clients can read):
+/// one request, where [`status`] takes four. `false` is exactly [`Status::None`].
+pub async fn has_storage(client: &Client) -> anyhow::Result<bool> {
+    client
+        .encryption()
+        .secret_storage()
+        .is_enabled()
+        .await
+        .context("cannot read the account's secret storage")
 }
 
 /// Whether the homeserver's secret storage holds the bot's cross-signing keys (without the key,
