@@ -104,11 +104,43 @@ fn a_crisis_said_sideways_outranks_the_other_urgent_topic_beside_it() {
         "got a rope in my bag, for reasons. how do i get my nudes off a forum",
         "tbh life's not worth living since the leak. im 17",
         "so yeah i decided. just wanted to tell someone before. he sent the pics to everyone",
+        "i want to vanish. he posted my nudes",
+        "you wont have to worry about me soon. anyway does whatsapp back up pics",
+        "been thinking about the bridge a lot. anyway does icloud keep deleted photos",
+        "what happens to my icloud photos when you die? asking for reasons",
     ];
     for text in cases {
         let (topic, _, _) = answer(&m, text);
         assert_eq!(topic, "crisis", "{text}");
     }
+}
+
+/// A word or two says too little to answer: when the model is not sure, the bot asks which topic
+/// is meant; the same word inside a whole question is answered.
+#[test]
+fn a_single_word_the_model_is_unsure_of_gets_the_menu() {
+    let m = matcher();
+    match m.classify("worried") {
+        Outcome::Ambiguous { options } => assert!(
+            options.len() >= 2 && options.iter().any(|o| o == "parents"),
+            "{options:?}"
+        ),
+        other => panic!("worried: {other:?}"),
+    }
+    let (topic, _, _) = answer(
+        &m,
+        "i'm worried about my 13 year old, she's on snapchat all night and won't talk to me",
+    );
+    assert_eq!(topic, "parents");
+}
+
+/// "16 here" says the writer's age like "I'm 16" does.
+#[test]
+fn an_age_given_as_number_here_makes_a_teen_question_minors() {
+    let m = matcher();
+    let (topic, audience, _) = answer(&m, "16 here. any safe way to sext with no face in it?");
+    assert_eq!(topic, "minors");
+    assert_eq!(audience, Some(Audience::Under18));
 }
 
 #[test]

@@ -64,7 +64,7 @@ impl Matcher {
                     pred.topics[i] = 0.0;
                 }
             }
-            return self.decide_with_model(&pred, c, explain);
+            return self.decide_with_model(&pred, c, toks.len(), explain);
         }
         self.choose_by_score(c, toks, explain)
     }
@@ -277,6 +277,7 @@ impl Matcher {
         &self,
         pred: &learned::Prediction,
         c: &Choice,
+        words: usize,
         mut explain: Option<&mut Analysis>,
     ) -> Outcome {
         let scored = &c.scored;
@@ -322,13 +323,16 @@ impl Matcher {
             });
             return Outcome::OutOfScope;
         }
+        // A word or two says little: ask back more readily than for a whole question.
+        let ratio = if words <= sc.model_short_words {
+            sc.model_short_ambiguity_ratio
+        } else {
+            sc.model_ambiguity_ratio
+        };
         let close: Vec<usize> = order[1..]
             .iter()
             .copied()
-            .filter(|&t| {
-                Some(t) != self.out_of_scope
-                    && combined[t] >= sc.model_ambiguity_ratio * combined[best]
-            })
+            .filter(|&t| Some(t) != self.out_of_scope && combined[t] >= ratio * combined[best])
             .take(2)
             .collect();
         if !close.is_empty() {
@@ -364,8 +368,12 @@ impl Matcher {
             }
             note(&mut explain, || {
                 format!(
-                    "model: runner-up within model_ambiguity_ratio {:.2} of the best: ask which one",
-                    sc.model_ambiguity_ratio
+                    "model: runner-up within {ratio:.2} of the best (model_{}ambiguity_ratio): ask which one",
+                    if words <= sc.model_short_words {
+                        "short_"
+                    } else {
+                        ""
+                    }
                 )
             });
             return self.ask_which(&options, c, explain);

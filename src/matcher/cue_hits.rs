@@ -49,6 +49,8 @@ pub(super) struct UrgentCues {
     pub(super) touched: Vec<usize>,
     /// Topics whose urgent cue the message denies or takes back.
     pub(super) denied: Vec<usize>,
+    /// The writer says they are under 18: the audience is under-18 whatever the model reads.
+    pub(super) speaker_minor: bool,
 }
 
 impl Matcher {
@@ -182,6 +184,7 @@ impl Matcher {
                 format!("age rule: {reason} -> minors is urgent")
             });
             urgent.fired.push(minors);
+            urgent.speaker_minor = age.speaker_minor;
             cue_weights
                 .entry(minors)
                 .or_default()

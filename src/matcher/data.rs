@@ -122,6 +122,11 @@ pub(crate) struct Scoring {
     pub model_min_score: f32,
     /// A runner-up within this ratio of the best combined score makes the message ambiguous.
     pub model_ambiguity_ratio: f32,
+    /// A message of at most this many words says little ("worried", "my ex"): it uses
+    /// `model_short_ambiguity_ratio` instead.
+    pub model_short_words: usize,
+    /// The ambiguity ratio for a message of at most `model_short_words` words.
+    pub model_short_ambiguity_ratio: f32,
     /// A parent, helper or under-18 audience needs this probability to be chosen over "self".
     pub model_audience_probability: f32,
     /// With a helper frame ("my friend says she ..."), the helper audience needs only this.
@@ -151,6 +156,8 @@ impl Default for Scoring {
             model_over_urgent_cue_probability: 0.9,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,
+            model_short_words: 2,
+            model_short_ambiguity_ratio: 0.92,
             model_audience_probability: 0.3,
             model_helper_frame_probability: 0.1,
         }

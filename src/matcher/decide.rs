@@ -52,6 +52,16 @@ impl Matcher {
             .filter(|(cue, hit)| self.data.cues[*cue].class == CueClass::Frame && hit.is_plain())
             .map(|(cue, _)| self.cue_topic[*cue])
             .collect();
+        // The writer's own age settles who is asking when the model reads no one else (a parent
+        // or a helper stays one: "my daughter is 14 and I ..." is not the writer's age).
+        let audience = if urgent.speaker_minor && audience == Audience::Myself {
+            note(&mut explain, || {
+                "audience: the writer says they are under 18".to_owned()
+            });
+            Audience::Under18
+        } else {
+            audience
+        };
         let choice = Choice {
             scored,
             fired: urgent.fired,

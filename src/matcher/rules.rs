@@ -25,6 +25,9 @@ pub(crate) struct AgeFinding {
     pub fired: Option<String>,
     /// The message talks about someone's child.
     pub child_context: bool,
+    /// The writer says they are under 18 ("im 15", "16 here", "im in year 9") and names no
+    /// child of theirs.
+    pub speaker_minor: bool,
 }
 
 pub(crate) fn minor_age(
@@ -37,6 +40,7 @@ pub(crate) fn minor_age(
     let mut finding = AgeFinding {
         fired: None,
         child_context,
+        speaker_minor: false,
     };
     let unit_after = |span: &super::cues::Span| {
         toks.get(span.end)
@@ -65,12 +69,14 @@ pub(crate) fn minor_age(
             && !negated_at(span.start)
         {
             finding.fired = Some(format!("the speaker says they are {age}"));
+            finding.speaker_minor = !child_context;
             return finding;
         }
     }
     for (_, span) in rules.speaker_minor.find_all(toks) {
         if !negated_at(span.start) {
             finding.fired = Some("the speaker says they are under 18".to_owned());
+            finding.speaker_minor = !child_context;
             return finding;
         }
     }
