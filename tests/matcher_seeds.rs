@@ -134,6 +134,24 @@ fn a_single_word_the_model_is_unsure_of_gets_the_menu() {
     assert_eq!(topic, "parents");
 }
 
+/// A word or two with no cue, which the model alone leans to an urgent topic, is not answered
+/// as an emergency: the bot asks (and a burst holds it for the next line); with the rest of the
+/// sentence it is answered.
+#[test]
+fn a_vague_fragment_is_asked_about_not_answered_as_urgent() {
+    let m = matcher();
+    assert!(
+        matches!(m.classify("my partner"), Outcome::Ambiguous { .. }),
+        "{:?}",
+        m.classify("my partner")
+    );
+    let (topic, _, _) = answer(
+        &m,
+        "my partner goes through my phone every night while i sleep",
+    );
+    assert_eq!(topic, "monitoring-stalkerware");
+}
+
 /// "16 here" says the writer's age like "I'm 16" does.
 #[test]
 fn an_age_given_as_number_here_makes_a_teen_question_minors() {
@@ -213,5 +231,31 @@ fn two_builds_of_the_matcher_explain_a_message_to_the_same_bit() {
     ] {
         let explain = |m: &Matcher| serde_json::to_string(&m.explain(text)).expect("JSON");
         assert_eq!(explain(&a), explain(&b), "{text:?}");
+    }
+}
+
+/// "Blackmail" in a story and "non-emergency" are not a threat or a crisis; blackmail aimed at
+/// the writer or someone close, with or without an image word, still is.
+#[test]
+fn an_urgent_word_in_another_sense_is_not_urgent_but_a_threat_still_is() {
+    let m = matcher();
+    for text in [
+        "my book club is reading a novel where a spy blackmails a minister, any discussion questions?",
+        "what's the non-emergency number for the council? bins not collected",
+    ] {
+        assert!(
+            matches!(m.classify(text), Outcome::OutOfScope),
+            "{text}: {:?}",
+            m.classify(text)
+        );
+    }
+    for text in [
+        "someone is blackmailing me",
+        "my son is being blackmailed over a video he sent",
+        "she blackmailed me with the nudes i sent",
+        "he's blackmailing my daughter with her photos",
+    ] {
+        let (topic, _, _) = answer(&m, text);
+        assert_eq!(topic, "sextortion", "{text}");
     }
 }

@@ -22,6 +22,8 @@ pub(super) struct Choice {
     pub(super) framed: Vec<usize>,
     /// Who seems to be asking.
     pub(super) audience: Audience,
+    /// A word or two and no cue at all (see `model_short_sure_probability`).
+    pub(super) vague: bool,
 }
 
 impl Matcher {
@@ -329,6 +331,21 @@ impl Matcher {
         } else {
             sc.model_ambiguity_ratio
         };
+        if c.vague && p[best] < sc.model_short_sure_probability {
+            note(&mut explain, || {
+                format!(
+                    "model: a word or two, no cue, and {} only at {:.2} (under model_short_sure_probability {:.2}): ask which one",
+                    self.topics[best].id, p[best], sc.model_short_sure_probability
+                )
+            });
+            let options: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|&t| Some(t) != self.out_of_scope)
+                .take(3)
+                .collect();
+            return self.ask_which(&options, c, explain);
+        }
         let close: Vec<usize> = order[1..]
             .iter()
             .copied()

@@ -127,6 +127,10 @@ pub(crate) struct Scoring {
     pub model_short_words: usize,
     /// The ambiguity ratio for a message of at most `model_short_words` words.
     pub model_short_ambiguity_ratio: f32,
+    /// A message of at most `model_short_words` words with no cue at all is vague: the model
+    /// needs this probability for its best topic to answer it, or to make it urgent; under it
+    /// the bot asks which of its best topics is meant ("my partner" is no emergency yet).
+    pub model_short_sure_probability: f32,
     /// A parent, helper or under-18 audience needs this probability to be chosen over "self".
     pub model_audience_probability: f32,
     /// With a helper frame ("my friend says she ..."), the helper audience needs only this.
@@ -158,6 +162,7 @@ impl Default for Scoring {
             model_ambiguity_ratio: 0.92,
             model_short_words: 2,
             model_short_ambiguity_ratio: 0.92,
+            model_short_sure_probability: 0.0,
             model_audience_probability: 0.3,
             model_helper_frame_probability: 0.1,
         }

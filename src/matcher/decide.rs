@@ -46,7 +46,9 @@ impl Matcher {
         let per_topic = self.neighbours(&toks, &focus, exclude, &mut explain);
         let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
         let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
-        let suppressed = self.urgency(prediction.as_ref(), &mut urgent, &mut explain);
+        // A word or two with no cue at all says too little for the model alone to answer.
+        let vague = toks.len() <= self.data.scoring.model_short_words && hits.is_empty();
+        let suppressed = self.urgency(prediction.as_ref(), &mut urgent, vague, &mut explain);
         let framed = hits
             .iter()
             .filter(|(cue, hit)| self.data.cues[*cue].class == CueClass::Frame && hit.is_plain())
@@ -68,6 +70,7 @@ impl Matcher {
             touched: urgent.touched,
             framed,
             audience,
+            vague,
         };
         self.choose(&choice, prediction.as_ref(), &suppressed, &toks, explain)
     }
@@ -304,6 +307,7 @@ impl Matcher {
         &self,
         prediction: Option<&learned::Prediction>,
         urgent: &mut UrgentCues,
+        vague: bool,
         explain: &mut Option<&mut Analysis>,
     ) -> Vec<usize> {
         let sc = &self.data.scoring;
@@ -342,6 +346,9 @@ impl Matcher {
                 }
                 if cue_rank.is_some_and(|r| self.topics[t].urgency.is_some_and(|u| u < r)) {
                     threshold = threshold.max(sc.model_over_urgent_cue_probability);
+                }
+                if vague {
+                    threshold = threshold.max(sc.model_short_sure_probability);
                 }
                 if is_denied && pred.topics[c] < threshold {
                     // Nor may the same words win it the combined score in the final choice.
