@@ -49,7 +49,8 @@ pub(super) struct UrgentCues {
     pub(super) touched: Vec<usize>,
     /// Topics whose urgent cue the message denies or takes back.
     pub(super) denied: Vec<usize>,
-    /// The writer says they are under 18: the audience is under-18 whatever the model reads.
+    /// The writer says they are under 18 and names no child of theirs: the audience is under-18
+    /// unless the model reads a parent or a helper.
     pub(super) speaker_minor: bool,
 }
 
