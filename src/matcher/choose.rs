@@ -22,7 +22,9 @@ pub(super) struct Choice {
     pub(super) framed: Vec<usize>,
     /// Who seems to be asking.
     pub(super) audience: Audience,
-    /// A word or two and no cue at all (see `model_short_sure_probability`).
+    /// At most `model_short_words` words (see `model_short_ambiguity_ratio`).
+    pub(super) short: bool,
+    /// Short, and no cue at all (see `model_short_sure_probability`).
     pub(super) vague: bool,
 }
 
@@ -66,7 +68,7 @@ impl Matcher {
                     pred.topics[i] = 0.0;
                 }
             }
-            return self.decide_with_model(&pred, c, toks.len(), explain);
+            return self.decide_with_model(&pred, c, explain);
         }
         self.choose_by_score(c, toks, explain)
     }
@@ -279,7 +281,6 @@ impl Matcher {
         &self,
         pred: &learned::Prediction,
         c: &Choice,
-        words: usize,
         mut explain: Option<&mut Analysis>,
     ) -> Outcome {
         let scored = &c.scored;
@@ -326,7 +327,7 @@ impl Matcher {
             return Outcome::OutOfScope;
         }
         // A word or two says little: ask back more readily than for a whole question.
-        let ratio = if words <= sc.model_short_words {
+        let ratio = if c.short {
             sc.model_short_ambiguity_ratio
         } else {
             sc.model_ambiguity_ratio
@@ -386,11 +387,7 @@ impl Matcher {
             note(&mut explain, || {
                 format!(
                     "model: runner-up within {ratio:.2} of the best (model_{}ambiguity_ratio): ask which one",
-                    if words <= sc.model_short_words {
-                        "short_"
-                    } else {
-                        ""
-                    }
+                    if c.short { "short_" } else { "" }
                 )
             });
             return self.ask_which(&options, c, explain);

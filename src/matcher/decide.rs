@@ -47,7 +47,8 @@ impl Matcher {
         let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
         let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
         // A word or two with no cue at all says too little for the model alone to answer.
-        let vague = toks.len() <= self.data.scoring.model_short_words && hits.is_empty();
+        let short = toks.len() <= self.data.scoring.model_short_words;
+        let vague = short && hits.is_empty();
         let suppressed = self.urgency(prediction.as_ref(), &mut urgent, vague, &mut explain);
         let framed = hits
             .iter()
@@ -70,6 +71,7 @@ impl Matcher {
             touched: urgent.touched,
             framed,
             audience,
+            short,
             vague,
         };
         self.choose(&choice, prediction.as_ref(), &suppressed, &toks, explain)
