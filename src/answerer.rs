@@ -33,8 +33,10 @@ pub struct Answerer {
 
 impl Answerer {
     /// Builds the matcher for `set` (with the set's learned model when it has one).
-    pub fn new(set: ResponseSet, instance: Instance) -> Result<Self, MatcherError> {
+    /// The model's text (megabytes) is dropped once parsed: the matcher holds the model.
+    pub fn new(mut set: ResponseSet, instance: Instance) -> Result<Self, MatcherError> {
         let matcher = build_matcher(&set)?;
+        set.model_text = None;
         Ok(Answerer {
             set,
             matcher,

@@ -582,6 +582,17 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
         .zip(bench::resident_bytes())
         .map(|(b, a)| a.saturating_sub(b));
     let set = answerer.set();
+    // The answerer drops the model's text once parsed; the timed builds below need it again.
+    let model_text = responses::load(&args.responses, args.overlay.as_deref())?.model_text;
+    // The model's own share: resident memory before and after parsing it once more, with its
+    // text already in memory on both sides.
+    let model_bytes = model_text.as_deref().and_then(|text| {
+        let before = bench::resident_bytes()?;
+        let model = confidant::matcher::LearnedModel::parse(text).ok()?;
+        let after = bench::resident_bytes()?;
+        drop(model);
+        Some(after.saturating_sub(before))
+    });
     let data = confidant::matcher::MatcherData::parse(&set.matcher_toml)?;
     let messages: Vec<String> = match file {
         Some(path) => {
@@ -608,7 +619,7 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
     let report = bench::run(
         &answerer::profiles(set),
         &data,
-        set.model_text.as_deref(),
+        model_text.as_deref(),
         &messages,
     );
     println!("{report}");
@@ -620,6 +631,12 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
             } else {
                 ""
             },
+            bytes as f64 / 1e6
+        );
+    }
+    if let Some(bytes) = model_bytes {
+        println!(
+            "resident memory of the learned model alone (parsed once more): {:.1} MB",
             bytes as f64 / 1e6
         );
     }

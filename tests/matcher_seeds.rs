@@ -259,3 +259,15 @@ fn an_urgent_word_in_another_sense_is_not_urgent_but_a_threat_still_is() {
         assert_eq!(topic, "sextortion", "{text}");
     }
 }
+
+#[test]
+fn the_answerer_keeps_the_parsed_model_not_its_megabytes_of_text() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let answerer =
+        Answerer::load(&dir, None, Instance::default()).expect("the repo's set and matcher load");
+    assert!(answerer.matcher().has_model());
+    assert!(
+        answerer.set().model_text.is_none(),
+        "the model's text is dropped once parsed"
+    );
+}

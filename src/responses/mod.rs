@@ -228,7 +228,8 @@ pub struct ResponseSet {
     pub messages: Messages,
     /// The text of `_matcher.toml`, parsed by the matcher.
     pub matcher_toml: String,
-    /// The text of `_model.tsv`, if the set has one.
+    /// The text of `_model.tsv`, if the set has one. An [`crate::answerer::Answerer`] drops
+    /// it once the model is parsed.
     pub model_text: Option<String>,
 }
 

@@ -87,11 +87,10 @@ pub struct LearnedModel {
     pub(crate) options: train::TrainOptions,
     /// Topic ids, in head order.
     pub(crate) topics: Vec<String>,
-    /// Feature string -> row.
+    /// Feature string -> row. The only copy of the feature strings: explanations and
+    /// [`LearnedModel::to_text`] invert it when they need a row's name.
     pub(crate) dictionary: HashMap<String, u32>,
-    /// Row -> feature string, for explanations.
-    pub(crate) names: Vec<String>,
-    /// Row-major: `names.len()` rows of `width()` weights (topics, then audiences).
+    /// Row-major: one row of `width()` weights (topics, then audiences) per feature.
     pub(crate) weights: Vec<f32>,
     /// One bias per topic, then per audience.
     pub(crate) bias: Vec<f32>,
@@ -147,7 +146,16 @@ impl LearnedModel {
 
     /// How many features the dictionary holds.
     pub fn features(&self) -> usize {
-        self.names.len()
+        self.dictionary.len()
+    }
+
+    /// Row -> feature string, built when asked (the bot never needs it to answer).
+    fn names(&self) -> Vec<&str> {
+        let mut names = vec![""; self.dictionary.len()];
+        for (name, &row) in &self.dictionary {
+            names[row as usize] = name;
+        }
+        names
     }
 
     fn width(&self) -> usize {
@@ -176,12 +184,13 @@ impl LearnedModel {
     /// The features of a message that push hardest towards `topic`, strongest first.
     pub fn strongest_features(&self, text: &str, topic: usize, n: usize) -> Vec<(String, f32)> {
         let w = self.width();
+        let names = self.names();
         let mut out: Vec<(String, f32)> =
             features::vector(text, &self.dictionary, self.options.char_weight)
                 .into_iter()
                 .map(|(row, value)| {
                     let r = row as usize;
-                    (self.names[r].clone(), value * self.weights[r * w + topic])
+                    (names[r].to_owned(), value * self.weights[r * w + topic])
                 })
                 .filter(|(_, c)| *c > 0.0)
                 .collect();
@@ -205,7 +214,7 @@ impl LearnedModel {
             let _ = write!(out, " {}", quantize(*b));
         }
         out.push('\n');
-        for (row, name) in self.names.iter().enumerate() {
+        for (row, name) in self.names().into_iter().enumerate() {
             let cells: Vec<String> = self.weights[row * w..(row + 1) * w]
                 .iter()
                 .enumerate()
@@ -258,20 +267,22 @@ impl LearnedModel {
         if bias.len() != width {
             return Err(bad(5, "one bias per topic and audience"));
         }
+        // Sized once: one row per feature line (growing it row by row would leave up to twice
+        // the memory reserved).
+        let rows = text.lines().count().saturating_sub(6);
         let mut model = LearnedModel {
             inputs,
             options,
             topics,
-            dictionary: HashMap::new(),
-            names: Vec::new(),
-            weights: Vec::new(),
+            dictionary: HashMap::with_capacity(rows),
+            weights: Vec::with_capacity(rows * width),
             bias,
         };
         for (i, line) in lines {
             let (name, cells) = line
                 .split_once('\t')
                 .ok_or_else(|| bad(i, "expected `feature<TAB>weights`"))?;
-            let row = model.names.len();
+            let row = model.dictionary.len();
             if model
                 .dictionary
                 .insert(name.to_owned(), row as u32)
@@ -279,7 +290,6 @@ impl LearnedModel {
             {
                 return Err(bad(i, "feature listed twice"));
             }
-            model.names.push(name.to_owned());
             model.weights.resize((row + 1) * width, 0.0);
             for cell in cells.split(' ') {
                 let (c, q) = cell

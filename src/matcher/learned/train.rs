@@ -205,7 +205,6 @@ pub fn train(
         options,
         topics: topics.to_vec(),
         dictionary,
-        names,
         weights,
         bias,
     };
