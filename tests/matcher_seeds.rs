@@ -161,6 +161,48 @@ fn an_age_given_as_number_here_makes_a_teen_question_minors() {
     assert_eq!(audience, Some(Audience::Under18));
 }
 
+/// A parent's own pictures are not their child's: the age rule reads "kids" and "photos" in
+/// one message, and the model, reading the whole of it, overrules it.
+#[test]
+fn a_parents_own_pictures_shared_are_not_a_childs() {
+    let m = matcher();
+    let (topic, _, _) = answer(
+        &m,
+        "my ex put my photos on a forum with my name. i have two young kids and im terrified \
+         they will find them one day. how do i get them taken down",
+    );
+    assert_eq!(topic, "non-consensual-sharing");
+}
+
+/// The writer's age alone says who is asking: a teen asking about the bot gets the bot's
+/// answer, for a teen; with a picture word the age is firm and minors wins.
+#[test]
+fn a_teens_age_without_pictures_says_who_asks_and_with_pictures_makes_it_minors() {
+    let m = matcher();
+    let (topic, audience, _) = answer(&m, "im 14, will you tell my parents what i write here?");
+    assert_eq!(topic, "bot-privacy");
+    assert_eq!(audience, Some(Audience::Under18));
+    let (topic, _, _) = answer(&m, "im 13 and a stranger airdropped me a dick pic");
+    assert_eq!(topic, "minors");
+}
+
+/// "My mum is going to kill me" is an idiom as often as a threat: no urgent cue of its own,
+/// so the model reads it; a threat with its danger words stays a crisis.
+#[test]
+fn a_parent_who_will_kill_me_over_a_phone_bill_is_an_idiom_not_a_crisis() {
+    let m = matcher();
+    let (topic, _, _) = answer(
+        &m,
+        "my mum is going to kill me when she sees the phone bill, how do i check my data use",
+    );
+    assert_ne!(topic, "crisis");
+    let (topic, _, _) = answer(
+        &m,
+        "he's outside my door saying he is going to kill me, i've locked myself in",
+    );
+    assert_eq!(topic, "crisis");
+}
+
 #[test]
 fn a_friend_in_crisis_gets_the_crisis_answer_as_a_helper() {
     let m = matcher();

@@ -52,6 +52,9 @@ pub(super) struct UrgentCues {
     /// The writer says they are under 18 and names no child of theirs: the audience is under-18
     /// unless the model reads a parent or a helper.
     pub(super) speaker_minor: bool,
+    /// `minors` is urgent by the age rule alone (no minors cue of its own), on a reading that
+    /// is not firm (see [`super::rules::AgeFinding::firm`]): the model may overrule it.
+    pub(super) age_rule_only: bool,
 }
 
 impl Matcher {
@@ -178,14 +181,15 @@ impl Matcher {
                 });
             }
         }
+        urgent.speaker_minor = age.speaker_minor;
         if let Some(minors) = self.by_id.get(topics::MINORS).copied()
             && let Some(reason) = &age.fired
         {
             note(explain, || {
                 format!("age rule: {reason} -> minors is urgent")
             });
+            urgent.age_rule_only = !age.firm && !urgent.fired.contains(&minors);
             urgent.fired.push(minors);
-            urgent.speaker_minor = age.speaker_minor;
             cue_weights
                 .entry(minors)
                 .or_default()

@@ -118,6 +118,11 @@ pub(crate) struct Scoring {
     /// three most urgent topics whose own urgent cue fired (a sextortion threat in so many
     /// words is not made a crisis by an upset story around it, unless the model is sure).
     pub model_over_urgent_cue_probability: f32,
+    /// When only the age rule made `minors` urgent, on a reading that is not firm (a child and a
+    /// picture word somewhere in the message, or the writer's age with no picture word) and
+    /// with no minors cue, the model must give `minors` at least this, or the rule counts as
+    /// evidence only: "I've got two kids and my ex posted my photos" is about the adult.
+    pub model_age_rule_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,
     /// A runner-up within this ratio of the best combined score makes the message ambiguous.
@@ -158,6 +163,7 @@ impl Default for Scoring {
             model_urgent_by_topic: BTreeMap::new(),
             model_denied_urgent_probability: 0.9,
             model_over_urgent_cue_probability: 0.9,
+            model_age_rule_probability: 0.0,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,
             model_short_words: 2,

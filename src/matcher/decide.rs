@@ -314,6 +314,24 @@ impl Matcher {
     ) -> Vec<usize> {
         let sc = &self.data.scoring;
         let mut suppressed: Vec<usize> = Vec::new();
+        if let Some(pred) = prediction
+            && urgent.age_rule_only
+            && let Some(minors) = self.by_id.get(topics::MINORS).copied()
+            && let Some(c) = self.model_topic.iter().position(|&t| t == minors)
+            && pred.topics[c] < sc.model_age_rule_probability
+        {
+            // The age rule reads "a child" and "a picture" anywhere in the message, or only the
+            // writer's age; the model, which reads the whole of it, says this is not about an
+            // under-18's pictures ("I've two kids and my ex posted my photos", "im 15, will you
+            // tell my parents").
+            note(explain, || {
+                format!(
+                    "model: minors at {:.2}, under {:.2} for the age rule alone: not urgent",
+                    pred.topics[c], sc.model_age_rule_probability
+                )
+            });
+            urgent.fired.retain(|&t| t != minors);
+        }
         if let Some(pred) = prediction {
             // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
             // urgency order picks among them ("angry when I don't send" is a pressure cue, but

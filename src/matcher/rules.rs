@@ -2,7 +2,9 @@
 //!
 //! Ages are found by patterns from `_matcher.toml` (`im #`, `# year old`, `is #`...), and so are
 //! words that name an under-18 without a number ("teens", "high school", "year 9"). The
-//! speaker's own age is enough ("im 15 and sexting", "im in year 9"). Someone else's age needs an
+//! speaker's own age is enough ("im 15 and sexting", "im in year 9"), and firm beside a picture,
+//! sexting or legal word; without one, the learned model may overrule it, as it may every
+//! reading of someone else's age or of a child. Someone else's age needs an
 //! image or sexting word next to it ("my gf is 17, can we send pics"). A child ("my son", "my 13
 //! year old") or an age word ("teens") needs a picture word ("pics", "nude", "sexting"), so a
 //! child who has sent or received images is `minors`; but a picture word that is the subject of
@@ -23,6 +25,10 @@ const LOOKBACK: usize = 4;
 pub(crate) struct AgeFinding {
     /// Why minors fired, if it did (no message text, only the rule and the age).
     pub fired: Option<String>,
+    /// It fired on the writer's own age beside a picture, sexting or legal word: firm. Every
+    /// other reading (a child or someone else's age near a picture word anywhere in the
+    /// message, or the writer's age with no such word) is one the learned model may overrule.
+    pub firm: bool,
     /// The message talks about someone's child.
     pub child_context: bool,
     /// The writer says they are under 18 ("im 15", "16 here", "im in year 9") and names no
@@ -39,6 +45,7 @@ pub(crate) fn minor_age(
     let child_context = !child_spans.is_empty();
     let mut finding = AgeFinding {
         fired: None,
+        firm: false,
         child_context,
         speaker_minor: false,
     };
@@ -64,22 +71,6 @@ pub(crate) fn minor_age(
     };
     let negated_at = |i: usize| before(i, 2, negators);
 
-    for (_, span) in rules.speaker.find_all(toks) {
-        if let Some(age) = is_minor_age(&span)
-            && !negated_at(span.start)
-        {
-            finding.fired = Some(format!("the speaker says they are {age}"));
-            finding.speaker_minor = !child_context;
-            return finding;
-        }
-    }
-    for (_, span) in rules.speaker_minor.find_all(toks) {
-        if !negated_at(span.start) {
-            finding.fired = Some("the speaker says they are under 18".to_owned());
-            finding.speaker_minor = !child_context;
-            return finding;
-        }
-    }
     // "nothing explicit" is negated; "talk to my 13 year old about (the risks of) nudes" is a
     // conversation about the subject, and "my son might be sexting" a worry, not an image.
     // A legal question ("is it illegal for teens to sext", "my 16 yo asked if sexting is legal")
@@ -95,6 +86,34 @@ pub(crate) fn minor_age(
         })
     };
     let explicit = word_present(&rules.explicit);
+    // The writer's own age with a picture, sexting or legal word ("im 15 and sent pics", "im 14,
+    // is sexting illegal") is firm; without one ("im 15 and want to learn coding", "im 14, will
+    // you tell my parents?") it may only say who is asking.
+    let on_topic = legal || explicit || word_present(&rules.image);
+    let speaker_age = rules
+        .speaker
+        .find_all(toks)
+        .into_iter()
+        .find_map(|(_, span)| is_minor_age(&span).filter(|_| !negated_at(span.start)));
+    let speaker_says = match speaker_age {
+        Some(age) => Some(format!("the speaker says they are {age}")),
+        None => rules
+            .speaker_minor
+            .find_all(toks)
+            .into_iter()
+            .any(|(_, span)| !negated_at(span.start))
+            .then(|| "the speaker says they are under 18".to_owned()),
+    };
+    if let Some(reason) = speaker_says {
+        finding.speaker_minor = !child_context;
+        finding.firm = on_topic;
+        finding.fired = Some(if on_topic {
+            reason
+        } else {
+            format!("{reason}, with no picture or sexting word")
+        });
+        return finding;
+    }
     let mut adult_age = false;
     for (_, span) in rules.other.find_all(toks) {
         let Some(age) = is_minor_age(&span) else {
