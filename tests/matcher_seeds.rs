@@ -108,6 +108,7 @@ fn a_crisis_said_sideways_outranks_the_other_urgent_topic_beside_it() {
         "you wont have to worry about me soon. anyway does whatsapp back up pics",
         "been thinking about the bridge a lot. anyway does icloud keep deleted photos",
         "what happens to my icloud photos when you die? asking for reasons",
+        "i've already taken something and now i'm scared. what happens now",
     ];
     for text in cases {
         let (topic, _, _) = answer(&m, text);
@@ -201,6 +202,19 @@ fn a_parent_who_will_kill_me_over_a_phone_bill_is_an_idiom_not_a_crisis() {
         "he's outside my door saying he is going to kill me, i've locked myself in",
     );
     assert_eq!(topic, "crisis");
+}
+
+/// A price is not a demand: money words alone do not make a message sextortion.
+#[test]
+fn a_price_or_a_storage_plan_is_not_sextortion() {
+    let m = matcher();
+    for text in [
+        "is a phone under 300 quid any good for photos?",
+        "is it worth paying for extra google storage for my pictures",
+    ] {
+        let (topic, _, _) = answer(&m, text);
+        assert_ne!(topic, "sextortion", "{text}");
+    }
 }
 
 #[test]

@@ -120,8 +120,10 @@ pub(crate) struct Scoring {
     pub model_over_urgent_cue_probability: f32,
     /// When only the age rule made `minors` urgent, on a reading that is not firm (a child and a
     /// picture word somewhere in the message, or the writer's age with no picture word) and
-    /// with no minors cue, the model must give `minors` at least this, or the rule counts as
-    /// evidence only: "I've got two kids and my ex posted my photos" is about the adult.
+    /// with no minors cue, the model must give `minors` at least this and must not read the
+    /// message as out of scope first, or the rule counts as evidence only: "I've got two kids
+    /// and my ex posted my photos" is about the adult, "im 16, how do i ask a girl out" is not
+    /// this bot's subject.
     pub model_age_rule_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,

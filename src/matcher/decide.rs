@@ -318,19 +318,29 @@ impl Matcher {
             && urgent.age_rule_only
             && let Some(minors) = self.by_id.get(topics::MINORS).copied()
             && let Some(c) = self.model_topic.iter().position(|&t| t == minors)
-            && pred.topics[c] < sc.model_age_rule_probability
         {
             // The age rule reads "a child" and "a picture" anywhere in the message, or only the
-            // writer's age; the model, which reads the whole of it, says this is not about an
+            // writer's age; the model, which reads the whole of it, may say this is not about an
             // under-18's pictures ("I've two kids and my ex posted my photos", "im 15, will you
-            // tell my parents").
-            note(explain, || {
-                format!(
-                    "model: minors at {:.2}, under {:.2} for the age rule alone: not urgent",
-                    pred.topics[c], sc.model_age_rule_probability
-                )
+            // tell my parents") or not about this bot's subjects at all ("im 16, how do i ask a
+            // girl out").
+            let off_topic = pred.ranked().first().is_some_and(|&best| {
+                self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE
             });
-            urgent.fired.retain(|&t| t != minors);
+            if off_topic || pred.topics[c] < sc.model_age_rule_probability {
+                note(explain, || {
+                    if off_topic {
+                        "model: out of scope first, over the age rule alone: minors not urgent"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "model: minors at {:.2}, under {:.2} for the age rule alone: not urgent",
+                            pred.topics[c], sc.model_age_rule_probability
+                        )
+                    }
+                });
+                urgent.fired.retain(|&t| t != minors);
+            }
         }
         if let Some(pred) = prediction {
             // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
