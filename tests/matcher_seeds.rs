@@ -327,3 +327,19 @@ fn the_answerer_keeps_the_parsed_model_not_its_megabytes_of_text() {
         "the model's text is dropped once parsed"
     );
 }
+
+/// The model reads letters and digits: an emoji alone is read through the lexicon's words for
+/// it, and one with no such word is left to the cues (which find nothing to answer).
+#[test]
+fn a_wave_or_a_thank_you_emoji_alone_is_read_through_its_words() {
+    let m = matcher();
+    for (text, want) in [
+        ("👋", "greeting"),
+        ("🙏", "thanks-bye"),
+        ("👍", "thanks-bye"),
+    ] {
+        let (topic, _, _) = answer(&m, text);
+        assert_eq!(topic, want, "{text}");
+    }
+    assert_eq!(m.classify("🍕🍕🍕"), Outcome::OutOfScope);
+}

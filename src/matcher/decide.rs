@@ -245,10 +245,27 @@ impl Matcher {
         explain: &mut Option<&mut Analysis>,
     ) -> (Option<learned::Prediction>, Audience) {
         let sc = &self.data.scoring;
-        let prediction = match (&self.model, exclude) {
-            (Some(model), None) => Some(model.predict(text)),
+        // The model reads letters and digits. A message of emoji alone ("👋", "🙏") is read
+        // through the lexicon's words for them ("hello", "thanks"); with no such word ("🍕",
+        // "?") the model has nothing to read and the cues decide alone.
+        let words;
+        let model_text = if text.chars().any(char::is_alphanumeric) {
+            Some(text)
+        } else {
+            words = toks
+                .iter()
+                .map(|t| t.raw.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (!words.is_empty()).then_some(words.as_str())
+        };
+        let prediction = match (&self.model, exclude, model_text) {
+            (Some(model), None, Some(text)) => Some(model.predict(text)),
             _ => None,
         };
+        if self.model.is_some() && model_text.is_none() {
+            note(explain, || "model: no letters or words to read: cues only".to_owned());
+        }
         let mut audience = prediction
             .as_ref()
             .map(|p| p.audience(sc.model_audience_probability))
@@ -270,7 +287,7 @@ impl Matcher {
             audience = Audience::Helper;
         }
         if let Some(pred) = &prediction {
-            self.note_model(pred, text, explain.as_deref_mut());
+            self.note_model(pred, model_text.unwrap_or(text), explain.as_deref_mut());
         }
         (prediction, audience)
     }
