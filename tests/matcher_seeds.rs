@@ -87,6 +87,16 @@ fn urgent_messages_without_keywords_are_answered_as_urgent() {
             "everyone at work has seen them now. i just want all of it to stop, for good",
             "crisis",
         ),
+        (
+            "asking for a painless way, nothing more",
+            "is there a painless way. please just answer",
+            "crisis",
+        ),
+        (
+            "the pictures sent back with a demand, in a flat aside",
+            "someone keeps emailing me my own pics and asking for bitcoin. great start to the week",
+            "sextortion",
+        ),
     ];
     for (name, text, want) in cases {
         let (topic, _, _) = answer(&m, text);
