@@ -88,6 +88,11 @@ fn urgent_messages_without_keywords_are_answered_as_urgent() {
             "crisis",
         ),
         (
+            "despair said with a \"don't\" that is not a denial",
+            "my ex posted the video on a porn site last month. i dont see the point of going on",
+            "crisis",
+        ),
+        (
             "asking for a painless way, nothing more",
             "is there a painless way. please just answer",
             "crisis",
