@@ -584,15 +584,12 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
     let set = answerer.set();
     // The answerer drops the model's text once parsed; the timed builds below need it again.
     let model_text = responses::load(&args.responses, args.overlay.as_deref())?.model_text;
-    // The model's own share: resident memory before and after parsing it once more, with its
-    // text already in memory on both sides.
-    let model_bytes = model_text.as_deref().and_then(|text| {
-        let before = bench::resident_bytes()?;
-        let model = confidant::matcher::LearnedModel::parse(text).ok()?;
-        let after = bench::resident_bytes()?;
-        drop(model);
-        Some(after.saturating_sub(before))
-    });
+    // The model's own share, counted from its parts: a second resident-memory reading here
+    // would depend on which freed pages the allocator kept from loading the set.
+    let model_bytes = model_text
+        .as_deref()
+        .and_then(|text| confidant::matcher::LearnedModel::parse(text).ok())
+        .map(|model| model.heap_bytes());
     let data = confidant::matcher::MatcherData::parse(&set.matcher_toml)?;
     let messages: Vec<String> = match file {
         Some(path) => {
@@ -636,7 +633,7 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(bytes) = model_bytes {
         println!(
-            "resident memory of the learned model alone (parsed once more): {:.1} MB",
+            "heap held by the learned model alone (counted from its parts): {:.1} MB",
             bytes as f64 / 1e6
         );
     }

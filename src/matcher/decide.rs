@@ -264,7 +264,9 @@ impl Matcher {
             _ => None,
         };
         if self.model.is_some() && model_text.is_none() {
-            note(explain, || "model: no letters or words to read: cues only".to_owned());
+            note(explain, || {
+                "model: no letters or words to read: cues only".to_owned()
+            });
         }
         let mut audience = prediction
             .as_ref()

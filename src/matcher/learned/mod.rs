@@ -149,6 +149,20 @@ impl LearnedModel {
         self.dictionary.len()
     }
 
+    /// The bytes the model holds on the heap, counted from its parts: the weights, the
+    /// dictionary's table and its feature names, the topic ids. Unlike a resident-memory
+    /// reading it does not depend on what the allocator kept from earlier work.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let topics = self.topics.capacity() * size_of::<String>()
+            + self.topics.iter().map(String::capacity).sum::<usize>();
+        // A hash table slot holds the entry and one control byte.
+        let dictionary = self.dictionary.capacity() * (size_of::<(String, u32)>() + 1)
+            + self.dictionary.keys().map(String::capacity).sum::<usize>();
+        let numbers = (self.weights.capacity() + self.bias.capacity()) * size_of::<f32>();
+        topics + dictionary + numbers + self.inputs.capacity()
+    }
+
     /// Row -> feature string, built when asked (the bot never needs it to answer).
     fn names(&self) -> Vec<&str> {
         let mut names = vec![""; self.dictionary.len()];

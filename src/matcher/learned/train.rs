@@ -397,6 +397,16 @@ mod tests {
     }
 
     #[test]
+    fn the_heap_count_covers_the_weights_and_the_feature_names() {
+        let (samples, topics) = mini();
+        let model = train(&samples, &topics, TrainOptions::default()).unwrap();
+        let weights = model.weights.len() * std::mem::size_of::<f32>();
+        let names: usize = model.dictionary.keys().map(String::len).sum();
+        assert!(model.heap_bytes() >= weights + names);
+        assert!(model.heap_bytes() < 4 * (weights + names) + 4096);
+    }
+
+    #[test]
     fn training_is_deterministic_and_round_trips_through_text() {
         let (samples, topics) = mini();
         let a = train(&samples, &topics, TrainOptions::default()).expect("trains");
