@@ -358,3 +358,16 @@ fn a_wave_or_a_thank_you_emoji_alone_is_read_through_its_words() {
     }
     assert_eq!(m.classify("🍕🍕🍕"), Outcome::OutOfScope);
 }
+
+/// Thanks and goodbyes in the languages the lexicon knows close the conversation; they were
+/// answered out of scope while the model had seen only English ones.
+#[test]
+fn thanks_and_goodbye_in_other_languages_close_the_conversation() {
+    let m = matcher();
+    for text in ["gracias!!", "ok grazie", "adiós", "tschüss und danke"] {
+        let (topic, _, _) = answer(&m, text);
+        assert_eq!(topic, "thanks-bye", "{text}");
+    }
+    let (topic, _, _) = answer(&m, "olá!");
+    assert_eq!(topic, "greeting");
+}
