@@ -584,12 +584,10 @@ pub fn bench(file: Option<&Path>, args: &SetArgs) -> anyhow::Result<ExitCode> {
     let set = answerer.set();
     // The answerer drops the model's text once parsed; the timed builds below need it again.
     let model_text = responses::load(&args.responses, args.overlay.as_deref())?.model_text;
-    // The model's own share, counted from its parts: a second resident-memory reading here
-    // would depend on which freed pages the allocator kept from loading the set.
-    let model_bytes = model_text
-        .as_deref()
-        .and_then(|text| confidant::matcher::LearnedModel::parse(text).ok())
-        .map(|model| model.heap_bytes());
+    // The model's own share, counted from the parts of the one the answerer holds: a second
+    // resident-memory reading here would depend on which freed pages the allocator kept from
+    // loading the set.
+    let model_bytes = answerer.matcher().model_heap_bytes();
     let data = confidant::matcher::MatcherData::parse(&set.matcher_toml)?;
     let messages: Vec<String> = match file {
         Some(path) => {

@@ -343,9 +343,10 @@ impl Matcher {
             // under-18's pictures ("I've two kids and my ex posted my photos", "im 15, will you
             // tell my parents") or not about this bot's subjects at all ("im 16, how do i ask a
             // girl out").
-            let off_topic = pred.ranked().first().is_some_and(|&best| {
-                self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE
-            });
+            let off_topic = pred
+                .ranked()
+                .first()
+                .is_some_and(|&best| Some(self.model_topic[best]) == self.out_of_scope);
             if off_topic || pred.topics[c] < sc.model_age_rule_probability {
                 note(explain, || {
                     if off_topic {

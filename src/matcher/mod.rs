@@ -359,6 +359,11 @@ impl Matcher {
         self.model.is_some()
     }
 
+    /// The heap held by the learned model in use ([`LearnedModel::heap_bytes`]), if any.
+    pub fn model_heap_bytes(&self) -> Option<usize> {
+        self.model.as_deref().map(LearnedModel::heap_bytes)
+    }
+
     /// Decides what a message is about.
     pub fn classify(&self, text: &str) -> Outcome {
         self.decide(text, None, None)
