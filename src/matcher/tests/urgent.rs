@@ -119,6 +119,56 @@ fn danger_said_in_another_language_or_about_someone_else_is_crisis() {
 }
 
 #[test]
+fn danger_and_blackmail_in_more_languages_are_urgent() {
+    let m = real_matcher();
+    let cases: &[(&str, &str)] = &[
+        ("crisis", "ya no aguanto más, me quiero matar"),
+        (
+            "crisis",
+            "penso em tirar minha vida desde que vazaram as fotos",
+        ),
+        ("crisis", "je n'en peux plus, envie de mourir"),
+        (
+            "crisis",
+            "seit die bilder rum sind will ich nicht mehr leben",
+        ),
+        (
+            "crisis",
+            "voglio farla finita, ha mandato le mie foto a tutti",
+        ),
+        ("crisis", "ik wil niet meer leven na wat hij deed"),
+        ("crisis", "chcę umrzeć, wszyscy widzieli te zdjęcia"),
+        ("crisis", "fotoğraflarım yayıldı, ölmek istiyorum"),
+        ("crisis", "aku pengen bunuh diri, fotoku disebar"),
+        ("crisis", "gusto ko nang mamatay, kalat na yung pics ko"),
+        ("crisis", "ab marna chahti hu, sabne pics dekh li"),
+        ("sextortion", "un tipo me está chantajeando con mis fotos"),
+        ("sextortion", "estão me chantageando com um vídeo meu"),
+        ("sextortion", "quelqu'un me fait chanter avec mes photos"),
+        ("sextortion", "jemand erpresst mich mit meinen nacktbildern"),
+        ("sextortion", "un ragazzo mi ricatta con le mie foto"),
+        ("sextortion", "ktoś mnie szantażuje moimi zdjęciami"),
+        (
+            "sextortion",
+            "aku diancam fotoku mau disebar kalau gak transfer",
+        ),
+        (
+            "sextortion",
+            "koi mujhe dhamki de raha hai ki meri photos viral kar dega",
+        ),
+    ];
+    assert_topics(&m, cases);
+    // "Kill" and "die" as everyday words are not a crisis in any language.
+    for text in [
+        "me muero de risa con este bot",
+        "quiero matar a mi hermano, se comió mi pizza jaja",
+    ] {
+        let o = m.classify(text);
+        assert_ne!(o.topic(), Some("crisis"), "{text}: {o:?}");
+    }
+}
+
+#[test]
 fn danger_said_indirectly_is_still_urgent() {
     let m = real_matcher();
     // People in danger rarely use the words "suicide" or "blackmail".
