@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Writes a Synapse config for local use and tests into DIR: sqlite, 127.0.0.1 only, a
 # registration shared secret, and rate limits raised so tests are not throttled.
-# Usage: synapse-config.sh DIR PORT [SHARED_SECRET]
+# Usage: synapse-config.sh DIR PORT [SHARED_SECRET [AUTH_SERVICE_URL AUTH_SERVICE_SECRET]]
+# With AUTH_SERVICE_URL, logins go through that authorization service (as with the Matrix
+# Authentication Service): password login is off and it introspects every access token.
 set -euo pipefail
 dir="$1"; port="$2"; secret="${3:-confidant-local-secret}"
+auth_url="${4:-}"; auth_secret="${5:-}"
 venv="${CONFIDANT_SYNAPSE_VENV:-$HOME/.cache/confidant/synapse-venv}"
 mkdir -p "$dir/media"
 dir="$(cd "$dir" && pwd)"
@@ -73,6 +76,16 @@ rc_delayed_event_mgmt: $high
 rc_presence:
   per_user: $high
 YAML
+if [ -n "$auth_url" ]; then
+  cat >> "$dir/homeserver.yaml" <<YAML
+password_config:
+  enabled: false
+matrix_authentication_service:
+  enabled: true
+  endpoint: "$auth_url"
+  secret: "$auth_secret"
+YAML
+fi
 if [ ! -f "$dir/signing.key" ]; then
   "$venv/bin/python" -m synapse.app.homeserver -c "$dir/homeserver.yaml" --generate-keys >/dev/null
 fi

@@ -45,6 +45,11 @@ pub enum Command {
         /// devices and display names. For one debugging run only: the default log names nobody.
         #[arg(long)]
         log_identifiers: bool,
+        /// Log in without a password by the OAuth 2.0 device-code flow, on a homeserver whose
+        /// logins go through an authorization server (the Matrix Authentication Service): it
+        /// prints an address and a code to approve while signed in as the bot's account.
+        #[arg(long)]
+        device_code: bool,
     },
     /// After the data dir was lost: log in as a new device (CONFIDANT_PASSWORD or
     /// CONFIDANT_ACCESS_TOKEN, as for `login`) and restore the bot's identity from the recovery
@@ -58,6 +63,9 @@ pub enum Command {
         /// devices and display names. For one debugging run only: the default log names nobody.
         #[arg(long)]
         log_identifiers: bool,
+        /// Log the new device in by the OAuth 2.0 device-code flow, as `login --device-code`.
+        #[arg(long)]
+        device_code: bool,
     },
     /// Print a new recovery key for the bot's identity (one set up before recovery keys, or
     /// whose key was lost); it replaces any earlier key. Stop the bot first.

@@ -164,24 +164,59 @@ fn print_recovery_key(key: &Secret<String>) {
     );
 }
 
+/// Shows the operator where to approve a device-code login.
+fn show_device_code(user_id: &str) -> impl Fn(&matrix::session::DeviceCode) + '_ {
+    move |code| {
+        println!("To log the bot in, open this address in a browser, signed in as {user_id}:");
+        match &code.verification_uri_complete {
+            Some(complete) => {
+                println!("\n    {complete}\n");
+                println!(
+                    "and check that it shows the code {} (or open {} and enter it).",
+                    code.user_code, code.verification_uri
+                );
+            }
+            None => {
+                println!("\n    {}\n", code.verification_uri);
+                println!("and enter the code {}.", code.user_code);
+            }
+        }
+        println!(
+            "The code runs out in {} minutes. Waiting for the approval...",
+            code.expires_in.div_ceil(60)
+        );
+    }
+}
+
 /// `confidant login`.
-pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
+pub fn login(
+    config_path: &Path,
+    log_identifiers: bool,
+    device_code: bool,
+) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path, &ProcessEnv)?;
     let secrets = Secrets::from_env(&ProcessEnv)?;
     // With a session there is nothing to log in: the password only signs a device that is not
-    // cross-signed yet, and is not asked for.
-    let password = if matrix::session::has_session(&config.data_dir) {
+    // cross-signed yet, and is not asked for. The device-code login needs none.
+    let password = if matrix::session::has_session(&config.data_dir) || device_code {
         secrets.password.clone()
     } else {
         login_password(&config, &secrets, "login")?
     };
+    let show = show_device_code(&config.user_id);
+    let show = device_code.then_some(&show as &dyn Fn(&matrix::session::DeviceCode));
     logging::init(LogOptions {
         format: config.log_format,
         identifiers: log_identifiers,
     });
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime
-        .block_on(matrix::login::login(&config, &secrets, password.as_ref()))
+        .block_on(matrix::login::login(
+            &config,
+            &secrets,
+            password.as_ref(),
+            show,
+        ))
         .map_err(with_fix)?;
     let data_dir = config.data_dir.display();
     match report.start {
@@ -236,7 +271,11 @@ pub fn login(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCo
 }
 
 /// `confidant recover`.
-pub fn recover(config_path: &Path, log_identifiers: bool) -> anyhow::Result<ExitCode> {
+pub fn recover(
+    config_path: &Path,
+    log_identifiers: bool,
+    device_code: bool,
+) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path, &ProcessEnv)?;
     let secrets = Secrets::from_env(&ProcessEnv)?;
     if matrix::session::has_session(&config.data_dir) {
@@ -251,7 +290,13 @@ pub fn recover(config_path: &Path, log_identifiers: bool) -> anyhow::Result<Exit
         "recovery key (as `confidant login` printed it): ",
         "no recovery key: set CONFIDANT_RECOVERY_KEY or CONFIDANT_RECOVERY_KEY_FILE to the key `confidant login` printed, or run recover on a terminal",
     )?;
-    let password = login_password(&config, &secrets, "recover")?;
+    let password = if device_code {
+        secrets.password.clone()
+    } else {
+        login_password(&config, &secrets, "recover")?
+    };
+    let show = show_device_code(&config.user_id);
+    let show = device_code.then_some(&show as &dyn Fn(&matrix::session::DeviceCode));
     logging::init(LogOptions {
         format: config.log_format,
         identifiers: log_identifiers,
@@ -262,6 +307,7 @@ pub fn recover(config_path: &Path, log_identifiers: bool) -> anyhow::Result<Exit
             &config,
             &secrets,
             password.as_ref(),
+            show,
             &key,
         ))
         .map_err(with_fix)?;

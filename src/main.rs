@@ -28,11 +28,13 @@ fn main() -> ExitCode {
         Command::Login {
             config,
             log_identifiers,
-        } => commands::login(&config, log_identifiers),
+            device_code,
+        } => commands::login(&config, log_identifiers, device_code),
         Command::Recover {
             config,
             log_identifiers,
-        } => commands::recover(&config, log_identifiers),
+            device_code,
+        } => commands::recover(&config, log_identifiers, device_code),
         Command::RecoveryKey { config } => commands::recovery_key(&config),
         Command::Doctor { config } => commands::doctor(&config),
         Command::Reload { config } => commands::reload(&config),

@@ -71,7 +71,7 @@ pub async fn run(
     }
     session::prepare_data_dir(&config.data_dir)?;
     let _lock = session::lock_data_dir(&config.data_dir).map_err(StartError::Locked)?;
-    let (client, start) = session::open(&config, &secrets, secrets.password.as_ref()).await?;
+    let (client, start) = session::open(&config, &secrets, secrets.password.as_ref(), None).await?;
     let cross_signed =
         session::ensure_cross_signing(&client, &config, secrets.password.as_ref()).await?;
     let device = client

@@ -9,7 +9,14 @@
 
 use std::path::PathBuf;
 
-use matrix_sdk::{HttpError, ruma::api::error::ErrorKind};
+use matrix_sdk::{
+    HttpError, RefreshTokenError,
+    authentication::oauth::{
+        OAuthError,
+        error::{BasicErrorResponseType, RequestTokenError},
+    },
+    ruma::api::error::ErrorKind,
+};
 
 /// A failed request, reduced to what decides the next step. Carries no content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +35,9 @@ pub enum Fault {
     },
     /// Any other refusal (a 4xx such as `M_FORBIDDEN` for a deactivated account).
     Refused(u16),
+    /// The authorization server refused the OAuth session's refresh token (`invalid_grant`):
+    /// the session was ended there, or the session file's token is stale.
+    RefreshRefused,
 }
 
 /// What to do about a fault.
@@ -44,6 +54,17 @@ pub enum Next {
 impl Fault {
     /// Classifies an HTTP error.
     pub fn of_http(e: &HttpError) -> Fault {
+        if let HttpError::RefreshToken(RefreshTokenError::OAuth(oauth)) = e {
+            return match &**oauth {
+                OAuthError::RefreshToken(RequestTokenError::ServerResponse(answer))
+                    if *answer.error() == BasicErrorResponseType::InvalidGrant =>
+                {
+                    Fault::RefreshRefused
+                }
+                // The authorization server did not answer, or failed: passing.
+                _ => Fault::Network,
+            };
+        }
         let Some(api) = e.as_client_api_error() else {
             return Fault::Network;
         };
@@ -73,7 +94,7 @@ impl Fault {
         match self {
             Fault::Network | Fault::RateLimited | Fault::Server(_) => Next::Retry,
             Fault::UnknownToken { soft_logout: true } if have_password => Next::LoginAgain,
-            Fault::UnknownToken { .. } | Fault::Refused(_) => Next::Stop,
+            Fault::UnknownToken { .. } | Fault::Refused(_) | Fault::RefreshRefused => Next::Stop,
         }
     }
 
@@ -86,6 +107,7 @@ impl Fault {
             Fault::UnknownToken { soft_logout: true } => "soft-logout",
             Fault::UnknownToken { soft_logout: false } => "logged-out",
             Fault::Refused(_) => "refused",
+            Fault::RefreshRefused => "refresh-refused",
         }
     }
 }
@@ -123,6 +145,18 @@ pub enum SessionError {
          device and keeps its identity. Do not move the data dir"
     )]
     SoftLoggedOut,
+    /// The OAuth session's refresh token was refused.
+    #[error(
+        "the homeserver's authorization server refused the bot's refresh token: its OAuth \
+         session was ended there, or {} is older than the last refresh (restored from a backup?). \
+         Move the data dir aside and run `confidant recover --device-code` with the recovery key: \
+         a new device with the same identity",
+        .data_dir.join(super::session::SESSION_FILE).display()
+    )]
+    RefreshRefused {
+        /// The data dir holding the session file.
+        data_dir: PathBuf,
+    },
     /// Any other refusal.
     #[error(
         "the homeserver refused the bot's session (HTTP {status}); the account may be deactivated or \
@@ -145,6 +179,7 @@ impl SessionError {
             Fault::UnknownToken { soft_logout: true } => SessionError::SoftLoggedOut,
             Fault::UnknownToken { soft_logout: false } => SessionError::LoggedOut { data_dir },
             Fault::Refused(status) => SessionError::Refused { status },
+            Fault::RefreshRefused => SessionError::RefreshRefused { data_dir },
             // `next` retries these, so they never get here.
             Fault::Network | Fault::RateLimited | Fault::Server(_) => return None,
         })
@@ -168,6 +203,7 @@ mod tests {
             (UnknownToken { soft_logout: true }, LoginAgain, Stop),
             (UnknownToken { soft_logout: false }, Stop, Stop),
             (Refused(403), Stop, Stop),
+            (RefreshRefused, Stop, Stop),
         ];
         for (fault, with, without) in table {
             assert_eq!(fault.next(true), with, "{fault:?} with a password");

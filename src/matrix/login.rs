@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{
     recovery,
-    session::{self, STORE_DIR, Start},
+    session::{self, DeviceCode, STORE_DIR, Start},
     start::StartError,
 };
 use crate::{
@@ -31,15 +31,17 @@ pub struct LoginReport {
 }
 
 /// The one-time login: stores the session and sets up cross-signing, then stops. Afterwards
-/// `run` needs no password.
+/// `run` needs no password. With `device_code`, a first login is the OAuth 2.0 device-code
+/// login, its code shown with it.
 pub async fn login(
     config: &Config,
     secrets: &Secrets,
     password: Option<&Secret<String>>,
+    device_code: Option<&dyn Fn(&DeviceCode)>,
 ) -> anyhow::Result<LoginReport> {
     session::prepare_data_dir(&config.data_dir)?;
     let _lock = session::lock_data_dir(&config.data_dir).map_err(StartError::Locked)?;
-    let (client, start) = session::open(config, secrets, password).await?;
+    let (client, start) = session::open(config, secrets, password, device_code).await?;
     let cross_signed = session::ensure_cross_signing(&client, config, password).await?;
     // A first login made a new identity: its keys go into secret storage under a new key. So
     // does an identity that has none yet (signed only now, on a second `login`).
@@ -84,6 +86,7 @@ pub async fn recover(
     config: &Config,
     secrets: &Secrets,
     password: Option<&Secret<String>>,
+    device_code: Option<&dyn Fn(&DeviceCode)>,
     key: &Secret<String>,
 ) -> anyhow::Result<String> {
     recovery::check_key(key.expose()).map_err(StartError::Recovery)?;
@@ -92,7 +95,7 @@ pub async fn recover(
     }
     session::prepare_data_dir(&config.data_dir)?;
     let _lock = session::lock_data_dir(&config.data_dir).map_err(StartError::Locked)?;
-    let (client, _) = session::open(config, secrets, password).await?;
+    let (client, _) = session::open(config, secrets, password, device_code).await?;
     if let Err(e) = recovery::restore(&client, key).await {
         let e = match e.downcast::<recovery::RecoveryError>() {
             Ok(r) => StartError::Recovery(r).into(),
@@ -126,7 +129,7 @@ pub async fn new_recovery_key(
         return Err(StartError::NoSession(config.data_dir.clone()).into());
     }
     let _lock = session::lock_data_dir(&config.data_dir).map_err(StartError::Locked)?;
-    let (client, _) = session::open(config, secrets, None).await?;
+    let (client, _) = session::open(config, secrets, None, None).await?;
     client
         .encryption()
         .wait_for_e2ee_initialization_tasks()

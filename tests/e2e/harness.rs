@@ -71,6 +71,11 @@ pub fn synapse() -> &'static Synapse {
 impl Synapse {
     /// Installs Synapse if needed, writes its config and starts it on a free port.
     pub fn start() -> Synapse {
+        Synapse::start_with(&[])
+    }
+
+    /// The same, with more arguments for `scripts/synapse-config.sh` (after the shared secret).
+    pub fn start_with(config_args: &[&str]) -> Synapse {
         let status = Command::new("bash")
             .arg(repo().join("scripts/install-synapse.sh"))
             .status()
@@ -83,6 +88,7 @@ impl Synapse {
             .arg(dir.path())
             .arg(port.to_string())
             .arg(SHARED_SECRET)
+            .args(config_args)
             .output()
             .expect("config script runs");
         assert!(
@@ -103,21 +109,13 @@ impl Synapse {
     }
 
     fn launch(&mut self) {
-        let python = venv().join("bin/python");
-        let script = format!(
-            "{} -m synapse.app.homeserver -c {} >> {}/stdout.log 2>&1 & pid=$!; read _; kill $pid; wait $pid",
-            python.display(),
+        let command = format!(
+            "{} -m synapse.app.homeserver -c {} >> {}/stdout.log 2>&1",
+            venv().join("bin/python").display(),
             self.config.display(),
             self.dir.path().display()
         );
-        let mut child = Command::new("bash")
-            .arg("-c")
-            .arg(script)
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("synapse starts");
-        let stdin = child.stdin.take().expect("stdin");
-        self.guard = Some((child, stdin));
+        self.guard = Some(guarded(&command, "synapse starts"));
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
@@ -253,6 +251,83 @@ print(urllib.request.urlopen(urllib.request.Request(path, headers=auth)).read().
     }
 }
 
+/// The test authorization service (`tests/e2e/authorization_server.py`) that a Synapse
+/// started with its address hands logins to, as a homeserver hands them to the Matrix
+/// Authentication Service. It stops when the test process ends, as Synapse does.
+pub struct AuthService {
+    pub url: String,
+    _guard: (Child, ChildStdin),
+}
+
+impl AuthService {
+    /// Starts it on `port` for `synapse`, sharing `secret` with it; its access tokens live
+    /// `access_ttl` seconds.
+    pub fn start(port: u16, synapse: &Synapse, secret: &str, access_ttl: u32) -> AuthService {
+        let command = format!(
+            "{} {} {port} {} {secret} {access_ttl}",
+            venv().join("bin/python").display(),
+            repo().join("tests/e2e/authorization_server.py").display(),
+            synapse.url,
+        );
+        let guard = guarded(&command, "the authorization service starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http_get(port, "/.well-known/openid-configuration")
+            .is_none_or(|r| !r.starts_with("HTTP/1.1 200"))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the authorization service did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        AuthService {
+            url: format!("http://127.0.0.1:{port}"),
+            _guard: guard,
+        }
+    }
+
+    /// POSTs JSON to one of its endpoints; returns the JSON answer.
+    pub fn post(&self, path: &str, body: &str) -> String {
+        let script = r#"
+import sys, urllib.request
+req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req).read().decode())
+"#;
+        python(
+            "asking the authorization service",
+            script,
+            &[&format!("{}{path}", self.url), body],
+        )
+    }
+
+    /// How many tokens it gave and refused, as JSON.
+    pub fn counts(&self) -> serde_json::Value {
+        let port = self
+            .url
+            .rsplit(':')
+            .next()
+            .expect("port")
+            .parse()
+            .expect("port");
+        let answer = http_get(port, "/test/counts").expect("counts");
+        let body = answer.split("\r\n\r\n").nth(1).expect("a body");
+        serde_json::from_str(body).expect("JSON")
+    }
+}
+
+/// Runs `command` in the background under a shell that kills it as soon as our end of the
+/// shell's stdin closes (when the returned handle is dropped, or the test process ends).
+fn guarded(command: &str, what: &str) -> (Child, ChildStdin) {
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(format!("{command} & pid=$!; read _; kill $pid; wait $pid"))
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect(what);
+    let stdin = child.stdin.take().expect("stdin");
+    (child, stdin)
+}
+
 /// Runs a Python script with the venv's interpreter (it talks to Synapse's admin API); returns
 /// what it printed, or fails the test naming `what`.
 fn python(what: &str, script: &str, args: &[&str]) -> String {
@@ -303,7 +378,11 @@ pub struct Bot {
 impl Bot {
     /// Registers a bot account and writes its config (the example config, overridden by env).
     pub fn new(synapse: &Synapse) -> Bot {
-        let user_id = synapse.register("bot");
+        Bot::for_account(synapse.register("bot"))
+    }
+
+    /// A bot for an account made elsewhere (by an authorization service).
+    pub fn for_account(user_id: OwnedUserId) -> Bot {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = repo().join("config.example.toml");
         Bot {
@@ -349,6 +428,21 @@ impl Bot {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> std::process::Output {
+        self.command_line(synapse, args, env)
+            .output()
+            .expect("confidant runs")
+    }
+
+    /// The same, started with its output piped, to be read while it runs.
+    pub fn command_spawned(&self, synapse: &Synapse, args: &[&str], env: &[(&str, &str)]) -> Child {
+        self.command_line(synapse, args, env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("confidant starts")
+    }
+
+    fn command_line(&self, synapse: &Synapse, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_confidant"));
         cmd.args(args)
             .arg("--config")
@@ -366,7 +460,7 @@ impl Bot {
                 cmd.env(k, v);
             }
         }
-        cmd.output().expect("confidant runs")
+        cmd
     }
 
     /// Starts the bot at `RUST_LOG=trace` and waits until it is syncing.
@@ -544,6 +638,40 @@ pub struct User {
 impl User {
     pub async fn new(synapse: &Synapse) -> User {
         User::login(synapse, &synapse.register("user")).await
+    }
+
+    /// A person whose client logs in with an access token for `device` (from an authorization
+    /// service).
+    pub async fn with_token(url: &str, user_id: &UserId, device: &str, token: &str) -> User {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let client = Client::builder()
+            .homeserver_url(url)
+            .sqlite_store(dir.path(), None)
+            .build()
+            .await
+            .expect("client");
+        client
+            .matrix_auth()
+            .restore_session(
+                matrix_sdk::authentication::matrix::MatrixSession {
+                    meta: matrix_sdk::SessionMeta {
+                        user_id: user_id.to_owned(),
+                        device_id: device.into(),
+                    },
+                    tokens: matrix_sdk::SessionTokens {
+                        access_token: token.to_owned(),
+                        refresh_token: None,
+                    },
+                },
+                matrix_sdk::store::RoomLoadSettings::default(),
+            )
+            .await
+            .expect("session");
+        client
+            .sync_once(SyncSettings::new())
+            .await
+            .expect("first sync");
+        User { client, _dir: dir }
     }
 
     /// Logs in an already registered user.

@@ -9,6 +9,7 @@
 mod harness;
 // `scripts/demo.sh`: its own Synapse and bot, so it does not use the shared one.
 mod demo;
+mod device_code;
 // `login`'s recovery key, `recovery-key` and `recover` after a lost data dir.
 mod recovery;
 

@@ -7,6 +7,7 @@
 //!
 //! The data dir's own files (its lock, the check for loose modes, private writes) are in `files`.
 
+mod device_code;
 mod files;
 #[cfg(test)]
 mod tests;
@@ -15,8 +16,11 @@ use std::{fs, os::unix::fs::PermissionsExt, path::Path};
 
 use anyhow::Context;
 use matrix_sdk::{
-    Client, SqliteCryptoStore, SqliteStateStore, SqliteStoreConfig,
-    authentication::matrix::MatrixSession,
+    AuthSession, Client, SqliteCryptoStore, SqliteStateStore, SqliteStoreConfig,
+    authentication::{
+        matrix::MatrixSession,
+        oauth::{ClientId, OAuthSession, UserSession},
+    },
     config::{RequestConfig, StoreConfig},
     cross_process_lock::CrossProcessLockConfig,
     encryption::EncryptionSettings,
@@ -26,6 +30,7 @@ use matrix_sdk::{
 use matrix_sdk_base::crypto::CollectStrategy;
 use serde::{Deserialize, Serialize};
 
+pub use self::device_code::DeviceCode;
 use self::files::create_private_dir;
 pub use self::files::{
     DirLock, LOCK_FILE, LockError, hold_data_dir, lock_data_dir, loose_modes, running_pid,
@@ -53,7 +58,12 @@ pub const STORE_DIR: &str = "store";
 #[derive(Serialize, Deserialize)]
 struct SessionFile {
     homeserver: String,
+    /// The account, device and tokens (with the refresh token of an OAuth session).
     session: MatrixSession,
+    /// Set when the session came from the homeserver's OAuth 2.0 authorization server (the
+    /// device-code login): the client id its tokens are refreshed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    oauth_client_id: Option<String>,
 }
 
 /// How the client came to be logged in.
@@ -136,8 +146,25 @@ pub async fn build_client_at(
         // Answers go to every device of the person asking, verified or not, as Element does by
         // default. Set explicitly so an SDK upgrade cannot silently change who can read them.
         .with_room_key_recipient_strategy(CollectStrategy::AllDevices)
+        // An OAuth session's access token is short-lived: the client refreshes it when the
+        // homeserver says it ran out (a password session has no refresh token and is unchanged).
+        .handle_refresh_tokens()
         .build()
         .await
+        .context("cannot set up the Matrix client")?;
+    // Each refresh replaces the refresh token too, so it is written at once: a restart with
+    // the old one would find it revoked.
+    let (homeserver, data_dir) = (config.homeserver.clone(), config.data_dir.clone());
+    client
+        .set_session_callbacks(
+            Box::new(|client| client.session_tokens().ok_or_else(|| "no session".into())),
+            Box::new(move |client| {
+                write_session_file(&client, &homeserver, &data_dir).map_err(|e| {
+                    tracing::error!("the refreshed session could not be written to the data dir");
+                    e.into()
+                })
+            }),
+        )
         .context("cannot set up the Matrix client")?;
     Ok(client)
 }
@@ -171,18 +198,28 @@ fn check_stored(path: &Path, stored: &SessionFile, config: &Config) -> Result<()
 /// retried [`START_ATTEMPTS`] times with backoff and said in the log; a soft logout with the
 /// password at hand logs in again on the same device; anything else stops with its
 /// [`SessionError`], which says what to do.
+///
+/// With `device_code`, a first session comes from the OAuth 2.0 device-code login instead of
+/// the password or a token, and the code is shown with it.
 pub async fn open(
     config: &Config,
     secrets: &Secrets,
     password: Option<&Secret<String>>,
+    device_code: Option<&dyn Fn(&DeviceCode)>,
 ) -> anyhow::Result<(Client, Start)> {
     let client = build_client(config, &secrets.store_passphrase).await?;
-    let start = match &secrets.access_token {
-        Some(token) if !has_session(&config.data_dir) => {
+    let start = match (&secrets.access_token, device_code) {
+        _ if has_session(&config.data_dir) => login_or_restore(&client, config, password).await?,
+        (_, Some(show)) => {
+            device_code::login(&client, config, show).await?;
+            write_session(&client, config)?;
+            Start::FirstLogin
+        }
+        (Some(token), None) => {
             login_with_token(&client, config, token).await?;
             Start::FirstLogin
         }
-        _ => login_or_restore(&client, config, password).await?,
+        (None, None) => login_or_restore(&client, config, password).await?,
     };
     if confirm(&client, config, password.is_some()).await? == Confirmed::Yes {
         return Ok((client, start));
@@ -284,15 +321,30 @@ async fn confirm(
 
 /// Writes the client's session to the session file.
 fn write_session(client: &Client, config: &Config) -> anyhow::Result<()> {
-    let session = client
-        .matrix_auth()
-        .session()
-        .context("login returned no session")?;
+    write_session_file(client, &config.homeserver, &config.data_dir)
+}
+
+fn write_session_file(client: &Client, homeserver: &str, data_dir: &Path) -> anyhow::Result<()> {
+    let (session, oauth_client_id) = match client.session().context("login returned no session")? {
+        AuthSession::Matrix(session) => (session, None),
+        AuthSession::OAuth(oauth) => {
+            let OAuthSession {
+                client_id,
+                user: UserSession { meta, tokens },
+            } = *oauth;
+            (
+                MatrixSession { meta, tokens },
+                Some(client_id.as_str().to_owned()),
+            )
+        }
+        _ => anyhow::bail!("the session is of a kind confidant cannot store"),
+    };
     write_private(
-        &config.data_dir.join(SESSION_FILE),
+        &data_dir.join(SESSION_FILE),
         &serde_json::to_vec(&SessionFile {
-            homeserver: config.homeserver.clone(),
+            homeserver: homeserver.to_owned(),
             session,
+            oauth_client_id,
         })?,
     )
 }
@@ -386,11 +438,28 @@ pub async fn login_or_restore(
             )
         })?;
         check_stored(&path, &stored, config)?;
-        client
-            .matrix_auth()
-            .restore_session(stored.session, RoomLoadSettings::default())
-            .await
-            .context("cannot restore the stored session")?;
+        match stored.oauth_client_id {
+            Some(client_id) => {
+                let MatrixSession { meta, tokens } = stored.session;
+                client
+                    .oauth()
+                    .restore_session(
+                        OAuthSession {
+                            client_id: ClientId::new(client_id),
+                            user: UserSession { meta, tokens },
+                        },
+                        RoomLoadSettings::default(),
+                    )
+                    .await
+            }
+            None => {
+                client
+                    .matrix_auth()
+                    .restore_session(stored.session, RoomLoadSettings::default())
+                    .await
+            }
+        }
+        .context("cannot restore the stored session")?;
         return Ok(Start::Restored);
     }
     let Some(password) = password else {
