@@ -34,7 +34,11 @@ impl Demo {
     /// its temp folder under `tmp`.
     fn start(tmp: &Path) -> Demo {
         let stderr = tmp.join("demo.stderr");
-        let mut child = Command::new("bash")
+        // Ctrl-C must reach the script's trap even when the tests themselves run with SIGINT
+        // ignored (started in the background by a shell, or under nohup): a signal ignored when
+        // bash starts cannot be trapped, so `env` gives the script the default ones back.
+        let mut child = Command::new("env")
+            .args(["--default-signal=INT,HUP,QUIT,TERM", "bash"])
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))
             .env("CONFIDANT_BIN", env!("CARGO_BIN_EXE_confidant"))
             .env("TMPDIR", tmp)
@@ -218,9 +222,19 @@ async fn the_demo_script_answers_the_user_it_printed_and_ctrl_c_leaves_nothing_r
     drop(person);
 
     assert!(demo.interrupt(), "SIGINT sent");
-    let status = demo
-        .wait_exit(STOP_WAIT)
-        .unwrap_or_else(|| panic!("the demo did not stop on Ctrl-C:\n{}", demo.stderr()));
+    let status = demo.wait_exit(STOP_WAIT).unwrap_or_else(|| {
+        let ps = Command::new("ps")
+            .args(["-eo", "pid,ppid,pgid,stat,etime,args"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", demo.child.id()))
+            .unwrap_or_default();
+        panic!(
+            "the demo did not stop on Ctrl-C:\n{}\n{status}\n{ps}",
+            demo.stderr()
+        )
+    });
     assert!(status.success(), "{status}:\n{}", demo.stderr());
     let left = processes_mentioning(&dir);
     for (pid, _) in &left {
