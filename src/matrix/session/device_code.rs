@@ -18,7 +18,7 @@ use matrix_sdk::{
         registration::{ApplicationType, ClientMetadata, Localized, OAuthGrantType},
     },
     reqwest::{self, Url},
-    ruma::{OwnedDeviceId, OwnedUserId, serde::Raw},
+    ruma::serde::Raw,
     store::RoomLoadSettings,
 };
 use serde::Deserialize;
@@ -60,13 +60,6 @@ struct TokenAnswer {
     access_token: Option<String>,
     refresh_token: Option<String>,
     error: Option<String>,
-}
-
-/// The homeserver's answer to "whose token is this".
-#[derive(Deserialize)]
-struct WhoAmI {
-    user_id: OwnedUserId,
-    device_id: Option<OwnedDeviceId>,
 }
 
 /// Logs `client` in by the device authorization grant: registers confidant with the
@@ -138,25 +131,22 @@ pub async fn login(
     show(&code);
 
     let tokens = poll(&http, &metadata.token_endpoint, client_id.as_str(), &code).await?;
-    let who = whoami(&http, config, &tokens.access_token).await?;
+    let (user_id, approved_device) =
+        super::token_owner(config, &tokens.access_token, "the approved tokens").await?;
     anyhow::ensure!(
-        who.user_id.as_str() == config.user_id,
-        "the login was approved for {}, not for user_id {}; approve it signed in as the bot's \
-         account. Nothing was stored",
-        who.user_id,
+        user_id.as_str() == config.user_id,
+        "the login was approved for {user_id}, not for user_id {}; approve it signed in as the \
+         bot's account. Nothing was stored",
         config.user_id
     );
-    let device_id = who.device_id.unwrap_or(device_id);
+    let device_id = approved_device.unwrap_or(device_id);
     client
         .oauth()
         .restore_session(
             OAuthSession {
                 client_id,
                 user: UserSession {
-                    meta: SessionMeta {
-                        user_id: who.user_id,
-                        device_id,
-                    },
+                    meta: SessionMeta { user_id, device_id },
                     tokens,
                 },
             },
@@ -239,35 +229,6 @@ async fn poll(
             ),
         }
     }
-}
-
-/// Asks the homeserver whose the access token is, and for which device.
-async fn whoami(
-    http: &reqwest::Client,
-    config: &Config,
-    access_token: &str,
-) -> anyhow::Result<WhoAmI> {
-    let url = format!(
-        "{}/_matrix/client/v3/account/whoami",
-        config.homeserver.trim_end_matches('/')
-    );
-    let response = http
-        .get(&url)
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .context("cannot reach the homeserver to check the approved tokens")?;
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .context("no answer from the homeserver")?;
-    anyhow::ensure!(
-        status.is_success(),
-        "the homeserver refused the approved tokens ({status}: {})",
-        error_code(&body)
-    );
-    serde_json::from_slice(&body).context("the homeserver's whoami answer cannot be read")
 }
 
 /// POSTs `form` urlencoded; returns the status and the body.

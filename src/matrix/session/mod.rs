@@ -16,7 +16,8 @@ use std::{fs, os::unix::fs::PermissionsExt, path::Path};
 
 use anyhow::Context;
 use matrix_sdk::{
-    AuthSession, Client, SqliteCryptoStore, SqliteStateStore, SqliteStoreConfig,
+    AuthSession, Client, SessionMeta, SessionTokens, SqliteCryptoStore, SqliteStateStore,
+    SqliteStoreConfig,
     authentication::{
         matrix::MatrixSession,
         oauth::{ClientId, OAuthSession, UserSession},
@@ -24,7 +25,7 @@ use matrix_sdk::{
     config::{RequestConfig, StoreConfig},
     cross_process_lock::CrossProcessLockConfig,
     encryption::EncryptionSettings,
-    ruma::api::client::uiaa,
+    ruma::{OwnedDeviceId, OwnedUserId, api::client::uiaa},
     store::RoomLoadSettings,
 };
 use matrix_sdk_base::crypto::CollectStrategy;
@@ -349,6 +350,47 @@ fn write_session_file(client: &Client, homeserver: &str, data_dir: &Path) -> any
     )
 }
 
+/// Whose `token` is and for which device, asked with a client that keeps nothing. `what` names
+/// the token in errors.
+pub(super) async fn token_owner(
+    config: &Config,
+    token: &str,
+    what: &str,
+) -> anyhow::Result<(OwnedUserId, Option<OwnedDeviceId>)> {
+    let user_id = matrix_sdk::ruma::UserId::parse(&config.user_id)
+        .with_context(|| format!("{} is not a user id", config.user_id))?;
+    let probe = Client::builder()
+        .homeserver_url(&config.homeserver)
+        .build()
+        .await
+        .with_context(|| format!("cannot reach the homeserver to check {what}"))?;
+    probe
+        .matrix_auth()
+        .restore_session(
+            MatrixSession {
+                meta: SessionMeta {
+                    user_id: user_id.clone(),
+                    device_id: OwnedDeviceId::from("CONFIDANTPROBE"),
+                },
+                tokens: SessionTokens {
+                    access_token: token.to_owned(),
+                    refresh_token: None,
+                },
+            },
+            RoomLoadSettings::default(),
+        )
+        .await
+        .with_context(|| format!("cannot use {what}"))?;
+    let who = probe.whoami().await.map_err(|e| {
+        anyhow::anyhow!(
+            "the homeserver refused {what} ({}); check that it is a valid token for {}",
+            super::outbox::error_kind(&matrix_sdk::Error::Http(Box::new(e))),
+            config.user_id
+        )
+    })?;
+    Ok((who.user_id, who.device_id))
+}
+
 /// Starts the first session with an access token instead of a password: asks the homeserver
 /// whose token it is and for which device (with a client that keeps nothing), then takes the
 /// session on that device and stores it like a password login's. The token must come from a
@@ -359,52 +401,21 @@ pub async fn login_with_token(
     config: &Config,
     token: &Secret<String>,
 ) -> anyhow::Result<()> {
-    use matrix_sdk::{
-        SessionMeta, SessionTokens, authentication::matrix::MatrixSession, ruma::OwnedDeviceId,
-    };
-    let probe = Client::builder()
-        .homeserver_url(&config.homeserver)
-        .build()
-        .await
-        .context("cannot reach the homeserver to check the access token")?;
-    let user_id = matrix_sdk::ruma::UserId::parse(&config.user_id)
-        .with_context(|| format!("{} is not a user id", config.user_id))?;
-    let tokens = SessionTokens {
-        access_token: token.expose().clone(),
-        refresh_token: None,
-    };
-    probe
-        .matrix_auth()
-        .restore_session(
-            MatrixSession {
-                meta: SessionMeta {
-                    user_id: user_id.clone(),
-                    device_id: OwnedDeviceId::from("CONFIDANTPROBE"),
-                },
-                tokens: tokens.clone(),
-            },
-            RoomLoadSettings::default(),
-        )
-        .await
-        .context("cannot use the access token")?;
-    let who = probe.whoami().await.map_err(|e| {
-        anyhow::anyhow!(
-            "the homeserver refused CONFIDANT_ACCESS_TOKEN ({}); check that it is a valid token for {}",
-            super::outbox::error_kind(&matrix_sdk::Error::Http(Box::new(e))),
-            config.user_id
-        )
-    })?;
-    drop(probe);
+    let (user_id, device_id) =
+        token_owner(config, token.expose(), "CONFIDANT_ACCESS_TOKEN").await?;
     anyhow::ensure!(
-        who.user_id == user_id,
-        "CONFIDANT_ACCESS_TOKEN belongs to {}, not to user_id {}; use a token of the bot's account",
-        who.user_id,
+        user_id.as_str() == config.user_id,
+        "CONFIDANT_ACCESS_TOKEN belongs to {user_id}, not to user_id {}; use a token of the bot's account",
         config.user_id
     );
-    let Some(device_id) = who.device_id else {
+    let Some(device_id) = device_id else {
         anyhow::bail!(
             "CONFIDANT_ACCESS_TOKEN has no device (an application service token?); use a token from a login of the bot's account"
         );
+    };
+    let tokens = SessionTokens {
+        access_token: token.expose().clone(),
+        refresh_token: None,
     };
     client
         .matrix_auth()
