@@ -470,3 +470,31 @@ fn urgent_topics_are_urgent_whether_matched_or_picked() {
         assert!(o.is_urgent(), "{typed}: {o:?}");
     }
 }
+
+#[test]
+fn no_way_out_and_a_means_on_the_mind_are_a_crisis_but_dying_of_embarrassment_is_not() {
+    let m = real_matcher();
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "he wants more money and I can't see any way out of it now",
+        ),
+        (
+            "crisis",
+            "since the video got out I keep thinking about my dad's rifle in the garage",
+        ),
+        (
+            "crisis",
+            "I've been thinking about the rope in the shed a lot tonight",
+        ),
+    ];
+    assert_topics(&m, cases);
+    for text in [
+        "I nearly died of embarrassment when my mum picked up my phone mid chat",
+        "my boss saw a notification from my boyfriend and I wanted to die of embarrassment",
+        "thinking about going on the pill, does it matter if I miss one",
+    ] {
+        let o = m.classify(text);
+        assert_ne!(o.topic(), Some("crisis"), "{text}: {o:?}");
+    }
+}
