@@ -150,6 +150,11 @@ pub enum Command {
         /// only), and print both side by side.
         #[arg(long)]
         compare: bool,
+        /// Also list every message answered wrong, with its file and line, what it expected
+        /// and what it got (for curators; refused on a sealed holdout folder, whose lines are
+        /// not to be read).
+        #[arg(long)]
+        misses: bool,
         /// Which response set.
         #[command(flatten)]
         set: SetArgs,

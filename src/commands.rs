@@ -586,8 +586,22 @@ pub fn train(corpus_dir: &Path, options: TrainOptions, args: &SetArgs) -> anyhow
     Ok(ExitCode::SUCCESS)
 }
 
-/// `confidant eval`: a file of cases, or every `.jsonl` file of a folder in name order.
-pub fn eval(path: &Path, json: bool, compare: bool, args: &SetArgs) -> anyhow::Result<ExitCode> {
+/// `confidant eval`: a file of cases, or every `.jsonl` file of a folder in name order; with
+/// `misses`, also every message answered wrong, by file and line.
+pub fn eval(
+    path: &Path,
+    json: bool,
+    compare: bool,
+    misses: bool,
+    args: &SetArgs,
+) -> anyhow::Result<ExitCode> {
+    if misses && is_holdout(path) {
+        bail!(
+            "{} is a sealed holdout: its lines are not to be read before its one measurement. \
+             Measure it without --misses, then move it to corpus/test/ (corpus/README.md)",
+            path.display()
+        );
+    }
     let answerer = load_set(args)?;
     let matcher = answerer.matcher();
     let mut files = vec![path.to_owned()];
@@ -598,24 +612,68 @@ pub fn eval(path: &Path, json: bool, compare: bool, args: &SetArgs) -> anyhow::R
         files.retain(|p| p.extension().is_some_and(|e| e == "jsonl"));
         files.sort();
     }
+    // Each case with the file it came from.
     let mut cases = Vec::new();
+    let mut origins = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        cases.extend(eval::parse_cases(&text).with_context(|| format!("in {}", file.display()))?);
+        let parsed = eval::parse_cases(&text).with_context(|| format!("in {}", file.display()))?;
+        origins.extend(std::iter::repeat_n(file.as_path(), parsed.len()));
+        cases.extend(parsed);
     }
     let report = eval::evaluate(matcher, &cases);
     let baseline = compare.then(|| eval::evaluate(&matcher.without_model(), &cases));
+    // What each wrong answer was asked, and where it is written.
+    let wrong: Vec<_> = report
+        .misses
+        .iter()
+        .filter(|_| misses)
+        .map(|m| (origins[m.case - 1], &cases[m.case - 1], m))
+        .collect();
     if json {
-        let value = serde_json::json!({ "report": report, "without_model": baseline });
+        let mut value = serde_json::json!({ "report": report, "without_model": baseline });
+        if misses {
+            value["misses"] = wrong
+                .iter()
+                .map(|(file, case, m)| {
+                    serde_json::json!({
+                        "file": file.display().to_string(),
+                        "line": case.line,
+                        "expect": m.expected,
+                        "answered": m.answered,
+                        "text": case.text,
+                    })
+                })
+                .collect();
+        }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!("{report}");
         if let Some(baseline) = baseline {
             println!("\n{}", eval::SideBySide(&baseline, &report));
         }
+        if misses {
+            println!("\nanswered wrong: {} of {}", wrong.len(), cases.len());
+        }
+        for (file, case, m) in &wrong {
+            println!(
+                "  {}:{}  expected {}, answered {}: {}",
+                file.display(),
+                case.line,
+                m.expected.join(" or "),
+                m.answered,
+                case.text.replace('\n', " ")
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `path` is in a sealed holdout folder (`corpus/holdout/` or a file in it).
+fn is_holdout(path: &Path) -> bool {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+    path.components().any(|c| c.as_os_str() == "holdout")
 }
 
 /// `confidant bench`.

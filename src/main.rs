@@ -66,8 +66,9 @@ fn main() -> ExitCode {
             file,
             json,
             compare,
+            misses,
             set,
-        } => commands::eval(&file, json, compare, &set),
+        } => commands::eval(&file, json, compare, misses, &set),
         Command::Bench { file, set } => commands::bench(file.as_deref(), &set),
     };
     match result {

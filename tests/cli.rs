@@ -318,3 +318,49 @@ fn reload_without_a_running_bot_says_so_and_how_to_start_one() {
     assert!(err.contains("no running bot holds"), "{err}");
     assert!(err.contains("confidant run --config"), "{err}");
 }
+
+#[test]
+fn eval_misses_names_each_wrong_answer_by_file_and_line_but_never_reads_a_holdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("mine.jsonl");
+    std::fs::write(
+        &cases,
+        concat!(
+            r#"{"text": "someone is blackmailing me with my nudes", "expect": ["sextortion"]}"#,
+            "\n\n",
+            r#"{"text": "is whatsapp end to end encrypted", "expect": ["legal"]}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let path = cases.to_str().unwrap();
+    let out = confidant(&["eval", path, "--misses"], "");
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("answered wrong: 1 of 2"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{path}:3  expected legal, answered encryption: is whatsapp end to end encrypted"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("blackmailing"), "{text}");
+
+    let out = confidant(&["eval", path, "--misses", "--json"], "");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["misses"][0]["line"], 3);
+    assert_eq!(json["misses"][0]["answered"], "encryption");
+    assert_eq!(json["misses"].as_array().map(Vec::len), Some(1));
+
+    // A sealed holdout is measured, never listed.
+    let holdout = dir.path().join("holdout");
+    std::fs::create_dir(&holdout).unwrap();
+    std::fs::copy(&cases, holdout.join("h1.jsonl")).unwrap();
+    let out = confidant(&["eval", holdout.to_str().unwrap(), "--misses"], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("sealed holdout"), "{err}");
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    let out = confidant(&["eval", holdout.to_str().unwrap()], "");
+    assert!(out.status.success(), "{out:?}");
+}

@@ -31,6 +31,9 @@ pub struct EvalCase {
     /// Who is asking, where the set says (the corpus does).
     #[serde(default)]
     pub audience: Option<Audience>,
+    /// Its 1-based line in the file it came from.
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// Why an eval file cannot be read. Never includes the line's text.
@@ -56,7 +59,7 @@ pub fn parse_cases(jsonl: &str) -> Result<Vec<EvalCase>, EvalError> {
         if line.trim().is_empty() {
             continue;
         }
-        let case: EvalCase = serde_json::from_str(line).map_err(|e| EvalError::Line {
+        let mut case: EvalCase = serde_json::from_str(line).map_err(|e| EvalError::Line {
             line: i + 1,
             // serde_json's own message can quote a value from the line, so only its category
             // and position are kept.
@@ -72,6 +75,7 @@ pub fn parse_cases(jsonl: &str) -> Result<Vec<EvalCase>, EvalError> {
                 reason: "`expect` is empty".to_owned(),
             });
         }
+        case.line = i + 1;
         cases.push(case);
     }
     if cases.is_empty() {
