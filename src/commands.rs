@@ -625,12 +625,15 @@ pub fn eval(
     let report = eval::evaluate(matcher, &cases);
     let baseline = compare.then(|| eval::evaluate(&matcher.without_model(), &cases));
     // What each wrong answer was asked, and where it is written.
-    let wrong: Vec<_> = report
-        .misses
-        .iter()
-        .filter(|_| misses)
-        .map(|m| (origins[m.case - 1], &cases[m.case - 1], m))
-        .collect();
+    let wrong: Vec<_> = if misses {
+        report
+            .misses
+            .iter()
+            .map(|m| (origins[m.case - 1], &cases[m.case - 1], m))
+            .collect()
+    } else {
+        Vec::new()
+    };
     if json {
         let mut value = serde_json::json!({ "report": report, "without_model": baseline });
         if misses {

@@ -256,6 +256,7 @@ print(urllib.request.urlopen(urllib.request.Request(path, headers=auth)).read().
 /// Authentication Service. It stops when the test process ends, as Synapse does.
 pub struct AuthService {
     pub url: String,
+    port: u16,
     _guard: (Child, ChildStdin),
 }
 
@@ -282,6 +283,7 @@ impl AuthService {
         }
         AuthService {
             url: format!("http://127.0.0.1:{port}"),
+            port,
             _guard: guard,
         }
     }
@@ -302,14 +304,7 @@ print(urllib.request.urlopen(req).read().decode())
 
     /// How many tokens it gave and refused, as JSON.
     pub fn counts(&self) -> serde_json::Value {
-        let port = self
-            .url
-            .rsplit(':')
-            .next()
-            .expect("port")
-            .parse()
-            .expect("port");
-        let answer = http_get(port, "/test/counts").expect("counts");
+        let answer = http_get(self.port, "/test/counts").expect("counts");
         let body = answer.split("\r\n\r\n").nth(1).expect("a body");
         serde_json::from_str(body).expect("JSON")
     }

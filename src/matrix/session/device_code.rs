@@ -65,7 +65,7 @@ struct TokenAnswer {
 /// Logs `client` in by the device authorization grant: registers confidant with the
 /// homeserver's authorization server, hands the code to `show` for the operator, waits for the
 /// approval, checks that the tokens belong to the configured account and starts the session
-/// with them. The session file is written by the caller.
+/// with them, and stores it in the session file like the other first logins.
 pub async fn login(
     client: &Client,
     config: &Config,
@@ -154,7 +154,7 @@ pub async fn login(
         )
         .await
         .context("cannot start the session with the approved tokens")?;
-    Ok(())
+    super::write_session(client, config)
 }
 
 /// What confidant tells the authorization server about itself: a native public client that

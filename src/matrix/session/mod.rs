@@ -213,7 +213,6 @@ pub async fn open(
         _ if has_session(&config.data_dir) => login_or_restore(&client, config, password).await?,
         (_, Some(show)) => {
             device_code::login(&client, config, show).await?;
-            write_session(&client, config)?;
             Start::FirstLogin
         }
         (Some(token), None) => {
