@@ -498,3 +498,37 @@ fn no_way_out_and_a_means_on_the_mind_are_a_crisis_but_dying_of_embarrassment_is
         assert_ne!(o.topic(), Some("crisis"), "{text}: {o:?}");
     }
 }
+
+#[test]
+fn an_overdose_a_body_in_danger_and_a_world_without_me_are_a_crisis_but_panic_is_not() {
+    let m = real_matcher();
+    // Each beside an urgent cue for another topic, which would win without the danger cue.
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "my mate swallowed a whole strip of something at the party, she can hardly stand and \
+             her pics went round the group chat earlier",
+        ),
+        (
+            "crisis",
+            "her nudes are going round the whole year group and now she isnt breathing right",
+        ),
+        (
+            "crisis",
+            "my ex posted my friend's pics everywhere, she drank loads and I cant wake her up",
+        ),
+        (
+            "crisis",
+            "he says he will post the video unless we pay, my brother is not breathing properly",
+        ),
+        (
+            "crisis",
+            "my pics are on a porn site with my name on them and honestly the world doesn't need me",
+        ),
+    ];
+    assert_topics(&m, cases);
+    // Breathless with fear of a blackmailer is not a body in danger: the threat wins.
+    let o =
+        m.classify("he says he'll send my pics to my wife unless I pay 1000 and I can't breathe");
+    assert_eq!(o.topic(), Some("sextortion"), "{o:?}");
+}
