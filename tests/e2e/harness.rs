@@ -255,7 +255,6 @@ print(urllib.request.urlopen(urllib.request.Request(path, headers=auth)).read().
 /// started with its address hands logins to, as a homeserver hands them to the Matrix
 /// Authentication Service. It stops when the test process ends, as Synapse does.
 pub struct AuthService {
-    pub url: String,
     port: u16,
     _guard: (Child, ChildStdin),
 }
@@ -282,7 +281,6 @@ impl AuthService {
             std::thread::sleep(Duration::from_millis(100));
         }
         AuthService {
-            url: format!("http://127.0.0.1:{port}"),
             port,
             _guard: guard,
         }
@@ -298,7 +296,7 @@ print(urllib.request.urlopen(req).read().decode())
         python(
             "asking the authorization service",
             script,
-            &[&format!("{}{path}", self.url), body],
+            &[&format!("http://127.0.0.1:{}{path}", self.port), body],
         )
     }
 
