@@ -1,8 +1,12 @@
 //! Text -> the learned model's features: words, word pairs and character n-grams.
 //!
 //! Folding is Unicode NFKC (full-width and mathematical letters become plain ones), then lower
-//! case, then accents dropped, so `ＮＵＤＥＳ`, `𝐧𝐮𝐝𝐞𝐬` and `nudés` all read `nudes`. Words are
-//! runs of letters and digits (an apostrophe inside a word is dropped: "don't" -> "dont").
+//! case, then accents dropped from Latin, Greek and Cyrillic letters, so `ＮＵＤＥＳ`, `𝐧𝐮𝐝𝐞𝐬`
+//! and `nudés` all read `nudes` (the vowel signs of Devanagari, Bengali or Thai are letters' parts,
+//! not accents, and stay). Words are runs of letters and digits (an apostrophe inside a word is
+//! dropped: "don't" -> "dont"). Scripts written without spaces (Chinese, Japanese, Thai, Lao,
+//! Khmer, Myanmar) have no words to split, so each run of them is read as its overlapping
+//! character pairs, the usual unit for matching such text.
 //! Character n-grams of each word, with `_` marking its edges, carry typos, slang spellings and
 //! word parts the corpus never showed whole.
 
@@ -19,18 +23,32 @@ const MAX_WORD_CHARS: usize = 24;
 
 /// The folded words of a text, in order.
 pub(crate) fn words(text: &str) -> Vec<String> {
-    let folded: String = text
-        .nfkc()
-        .flat_map(char::to_lowercase)
-        .collect::<String>()
-        .nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .collect();
+    let mut folded = String::new();
+    let mut base = ' ';
+    for c in text.nfkc().flat_map(char::to_lowercase).nfd() {
+        if !is_combining_mark(c) {
+            base = c;
+            folded.push(c);
+        } else if !accented_script(base) {
+            folded.push(c);
+        }
+    }
+    // Composed again, so a kana and its voicing mark, or a Hangul syllable, stay one letter.
+    let folded: String = folded.nfc().collect();
     let mut out = Vec::new();
     let mut word = String::new();
+    let mut unspaced: Vec<char> = Vec::new();
     let mut chars = folded.chars().peekable();
     while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
+        if is_unspaced(c) && (c.is_alphanumeric() || !unspaced.is_empty()) {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            unspaced.push(c);
+            continue;
+        }
+        push_pairs(&mut unspaced, &mut out);
+        if c.is_alphanumeric() || (is_combining_mark(c) && !word.is_empty()) {
             word.push(c);
         } else if matches!(c, '\'' | '’')
             && !word.is_empty()
@@ -41,10 +59,41 @@ pub(crate) fn words(text: &str) -> Vec<String> {
             out.push(std::mem::take(&mut word));
         }
     }
+    push_pairs(&mut unspaced, &mut out);
     if !word.is_empty() {
         out.push(word);
     }
     out
+}
+
+/// Whether a combining mark on this letter is an accent to drop: Latin, Greek and Cyrillic.
+fn accented_script(base: char) -> bool {
+    (base as u32) < 0x0530 || matches!(base as u32, 0x1E00..=0x1FFF)
+}
+
+/// Whether a letter belongs to a script written without spaces between words.
+fn is_unspaced(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+            | 0x1000..=0x109F // Myanmar
+            | 0x1780..=0x17FF // Khmer
+            | 0x3040..=0x30FF // Hiragana, Katakana
+            | 0x3400..=0x4DBF // CJK extension A
+            | 0x4E00..=0x9FFF // CJK unified ideographs
+            | 0xF900..=0xFAFF // CJK compatibility ideographs
+            | 0x20000..=0x2FFFF // CJK extensions B and later
+    )
+}
+
+/// Moves a run of unspaced letters into `out` as its overlapping pairs (a lone letter as itself).
+fn push_pairs(run: &mut Vec<char>, out: &mut Vec<String>) {
+    match run.len() {
+        0 => {}
+        1 => out.push(run[0].to_string()),
+        _ => out.extend(run.windows(2).map(|p| p.iter().collect::<String>())),
+    }
+    run.clear();
 }
 
 /// Every feature string of a text with its raw count.
@@ -119,6 +168,33 @@ mod tests {
         for fancy in ["ＮＵＤＥＳ", "𝐧𝐮𝐝𝐞𝐬", "nudés", "NUDES"] {
             assert_eq!(words(fancy), ["nudes"], "{fancy}");
         }
+    }
+
+    #[test]
+    fn text_without_spaces_reads_as_character_pairs() {
+        assert_eq!(
+            words("写真ばらまかれた"),
+            ["写真", "真ば", "ばら", "らま", "まか", "かれ", "れた"]
+        );
+        assert_eq!(words("死。ok 脅迫"), ["死", "ok", "脅迫"]);
+        assert_eq!(words("my写真"), ["my", "写真"]);
+        let long = "もう無理元カレに写真ばらまかれて会社の人にも回ってるっぽい";
+        assert_eq!(
+            words(long).len(),
+            long.chars().count() - 1,
+            "no run is cut short"
+        );
+    }
+
+    #[test]
+    fn only_latin_greek_and_cyrillic_letters_lose_their_accents() {
+        assert_eq!(words("nudés ἄλλο й"), ["nudes", "αλλο", "и"]);
+        assert_eq!(words("नहीं"), ["नहीं"], "Devanagari keeps its vowel signs");
+        assert_eq!(
+            words("ไม่ไหว").len(),
+            5,
+            "Thai keeps its tone mark inside the pairs"
+        );
     }
 
     #[test]
