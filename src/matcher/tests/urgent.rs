@@ -532,3 +532,31 @@ fn an_overdose_a_body_in_danger_and_a_world_without_me_are_a_crisis_but_panic_is
         m.classify("he says he'll send my pics to my wife unless I pay 1000 and I can't breathe");
     assert_eq!(o.topic(), Some("sextortion"), "{o:?}");
 }
+
+#[test]
+fn a_condition_on_sending_more_or_paying_is_a_threat_even_from_a_teenager() {
+    let m = real_matcher();
+    // The writer's own age makes minors urgent; the threat must still come first.
+    let cases: &[(&str, &str)] = &[
+        (
+            "sextortion",
+            "im 15 and this guy says if i stop sending him videos he will post the ones he has",
+        ),
+        (
+            "sextortion",
+            "if we dont send more photos they will show them to everyone at school. were both 16",
+        ),
+        (
+            "sextortion",
+            "she said if i dont send pics every night she will tell my dad what i sent. im 14",
+        ),
+        (
+            "sextortion",
+            "she'll only delete the pics if i send her 50 quid. im 16",
+        ),
+    ];
+    assert_topics(&m, cases);
+    // A condition without a picture or a threat to show it is pressure, not a threat to share.
+    let o = m.classify("if i dont send pics he says he will break up with me");
+    assert_eq!(o.topic(), Some("pressure-coercion"), "{o:?}");
+}
