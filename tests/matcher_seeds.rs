@@ -371,3 +371,23 @@ fn thanks_and_goodbye_in_other_languages_close_the_conversation() {
     let (topic, _, _) = answer(&m, "olá!");
     assert_eq!(topic, "greeting");
 }
+
+#[test]
+fn the_writers_age_says_who_asks_and_a_threat_the_model_finds_still_comes_first() {
+    let m = matcher();
+    // No sextortion cue: the model finds the veiled threat (under 0.6, over 0.35), and the age
+    // rule alone made minors urgent, so `model_over_age_rule_probability` decides.
+    let (topic, audience, also) = answer(
+        &m,
+        "im in year 9 and someone has my snaps and says ill regret it if i ignore them",
+    );
+    assert_eq!(topic, "sextortion");
+    assert_eq!(audience, Some(Audience::Under18));
+    assert!(also.iter().any(|t| t == "minors"), "{also:?}");
+    // A teenager's own question with no threat in it stays minors.
+    let (topic, _, _) = answer(
+        &m,
+        "im 15 and my bf keeps asking for pics, is it illegal if we are both 15",
+    );
+    assert_eq!(topic, "minors");
+}

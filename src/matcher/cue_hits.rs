@@ -55,6 +55,10 @@ pub(super) struct UrgentCues {
     /// `minors` is urgent by the age rule alone (no minors cue of its own), on a reading that
     /// is not firm (see [`super::rules::AgeFinding::firm`]): the model may overrule it.
     pub(super) age_rule_only: bool,
+    /// `minors` is urgent by the age rule alone (no minors cue of its own), on any reading: the
+    /// age says who is asking, so a threat or a danger the model finds in the same message
+    /// outranks it more easily than it outranks a cue ("im 15 and he says he'll post them").
+    pub(super) minors_by_age_alone: bool,
 }
 
 impl Matcher {
@@ -188,7 +192,8 @@ impl Matcher {
             note(explain, || {
                 format!("age rule: {reason} -> minors is urgent")
             });
-            urgent.age_rule_only = !age.firm && !urgent.fired.contains(&minors);
+            urgent.minors_by_age_alone = !urgent.fired.contains(&minors);
+            urgent.age_rule_only = !age.firm && urgent.minors_by_age_alone;
             urgent.fired.push(minors);
             cue_weights
                 .entry(minors)

@@ -118,6 +118,11 @@ pub(crate) struct Scoring {
     /// three most urgent topics whose own urgent cue fired (a sextortion threat in so many
     /// words is not made a crisis by an upset story around it, unless the model is sure).
     pub model_over_urgent_cue_probability: f32,
+    /// The threshold instead, when the only urgent topic the model's topic would outrank is
+    /// `minors` made urgent by the age rule alone: the writer's age says who is asking, and a
+    /// threat or a danger in the same message comes first ("im 15 and he says he'll post them
+    /// unless I pay").
+    pub model_over_age_rule_probability: f32,
     /// When only the age rule made `minors` urgent, on a reading that is not firm (a child and a
     /// picture word somewhere in the message, or the writer's age with no picture word) and
     /// with no minors cue, the model must give `minors` at least this and must not read the
@@ -165,6 +170,7 @@ impl Default for Scoring {
             model_urgent_by_topic: BTreeMap::new(),
             model_denied_urgent_probability: 0.9,
             model_over_urgent_cue_probability: 0.9,
+            model_over_age_rule_probability: 0.9,
             model_age_rule_probability: 0.0,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,

@@ -378,6 +378,15 @@ impl Matcher {
                 .filter_map(|&t| self.topics[t].urgency)
                 .filter(|&r| r < topics::MOST_URGENT)
                 .min();
+            // The same, leaving out a minors made urgent by the age rule alone.
+            let minors = self.by_id.get(topics::MINORS).copied();
+            let real_cue_rank = urgent
+                .fired
+                .iter()
+                .filter(|&&t| !(urgent.minors_by_age_alone && Some(t) == minors))
+                .filter_map(|&t| self.topics[t].urgency)
+                .filter(|&r| r < topics::MOST_URGENT)
+                .min();
             // A topic whose urgent cue the message denies ("not suicidal") needs the model to
             // be nearly sure: the words the denial names are what the model reads most.
             for (c, &t) in self.model_topic.iter().enumerate() {
@@ -394,8 +403,13 @@ impl Matcher {
                 if is_denied {
                     threshold = threshold.max(sc.model_denied_urgent_probability);
                 }
-                if cue_rank.is_some_and(|r| self.topics[t].urgency.is_some_and(|u| u < r)) {
+                let outranks = |rank: Option<usize>| {
+                    rank.is_some_and(|r| self.topics[t].urgency.is_some_and(|u| u < r))
+                };
+                if outranks(real_cue_rank) {
                     threshold = threshold.max(sc.model_over_urgent_cue_probability);
+                } else if outranks(cue_rank) {
+                    threshold = threshold.max(sc.model_over_age_rule_probability);
                 }
                 if vague {
                     threshold = threshold.max(sc.model_short_sure_probability);
