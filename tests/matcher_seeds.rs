@@ -391,3 +391,17 @@ fn the_writers_age_says_who_asks_and_a_threat_the_model_finds_still_comes_first(
     );
     assert_eq!(topic, "minors");
 }
+
+#[test]
+fn a_teenagers_hello_gets_the_greeting_for_a_teenager_not_the_minors_answer() {
+    let m = matcher();
+    // The writer's age with no picture or sexting word, and the model reads a hello: the age
+    // says who is asking, and minors is offered, not answered.
+    let (topic, audience, also) = answer(&m, "hi there im 16 is this thing free");
+    assert_eq!(topic, "greeting");
+    assert_eq!(audience, Some(Audience::Under18));
+    assert!(also.iter().any(|t| t == "minors"), "{also:?}");
+    // With a picture word the age still makes it minors.
+    let (topic, _, _) = answer(&m, "hi there im 16, my bf wants pics, what do i do");
+    assert_eq!(topic, "minors");
+}

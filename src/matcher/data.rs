@@ -126,9 +126,9 @@ pub(crate) struct Scoring {
     /// When only the age rule made `minors` urgent, on a reading that is not firm (a child and a
     /// picture word somewhere in the message, or the writer's age with no picture word) and
     /// with no minors cue, the model must give `minors` at least this and must not read the
-    /// message as out of scope first, or the rule counts as evidence only: "I've got two kids
-    /// and my ex posted my photos" is about the adult, "im 16, how do i ask a girl out" is not
-    /// this bot's subject.
+    /// message as out of scope or about the bot first, or the rule counts as evidence only:
+    /// "I've got two kids and my ex posted my photos" is about the adult, "im 16, how do i ask a
+    /// girl out" is not this bot's subject, "hi im 15, is this for teens" is a hello.
     pub model_age_rule_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,

@@ -343,14 +343,18 @@ impl Matcher {
             // under-18's pictures ("I've two kids and my ex posted my photos", "im 15, will you
             // tell my parents") or not about this bot's subjects at all ("im 16, how do i ask a
             // girl out").
-            let off_topic = pred
-                .ranked()
-                .first()
-                .is_some_and(|&best| Some(self.model_topic[best]) == self.out_of_scope);
+            // Nor is a teenager's hello, or a question about the bot itself ("hi im 15, is this
+            // for teens too"): the age says who is asking, and the audience keeps it.
+            let off_topic = pred.ranked().first().is_some_and(|&best| {
+                let t = self.model_topic[best];
+                Some(t) == self.out_of_scope
+                    || topics::ABOUT_THE_BOT.contains(&self.topics[t].id.as_str())
+            });
             if off_topic || pred.topics[c] < sc.model_age_rule_probability {
                 note(explain, || {
                     if off_topic {
-                        "model: out of scope first, over the age rule alone: minors not urgent"
+                        "model: out of scope or about the bot first, over the age rule alone: \
+                         minors not urgent"
                             .to_owned()
                     } else {
                         format!(
