@@ -345,10 +345,9 @@ impl Matcher {
             // girl out").
             // Nor is a teenager's hello, or a question about the bot itself ("hi im 15, is this
             // for teens too"): the age says who is asking, and the audience keeps it.
+            // ABOUT_THE_BOT includes out of scope.
             let off_topic = pred.ranked().first().is_some_and(|&best| {
-                let t = self.model_topic[best];
-                Some(t) == self.out_of_scope
-                    || topics::ABOUT_THE_BOT.contains(&self.topics[t].id.as_str())
+                topics::ABOUT_THE_BOT.contains(&self.topics[self.model_topic[best]].id.as_str())
             });
             if off_topic || pred.topics[c] < sc.model_age_rule_probability {
                 note(explain, || {
@@ -375,22 +374,24 @@ impl Matcher {
             // about the law with the text written for under-18s.
             let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
             // The most urgent rank among crisis, sextortion and minors (the first three of
-            // URGENCY) that a cue or rule fired.
-            let cue_rank = urgent
-                .fired
-                .iter()
-                .filter_map(|&t| self.topics[t].urgency)
-                .filter(|&r| r < topics::MOST_URGENT)
-                .min();
+            // URGENCY) that a cue or rule fired, leaving out the topic `skip`.
+            let fired_rank = |skip: Option<usize>| {
+                urgent
+                    .fired
+                    .iter()
+                    .filter(|&&t| Some(t) != skip)
+                    .filter_map(|&t| self.topics[t].urgency)
+                    .filter(|&r| r < topics::MOST_URGENT)
+                    .min()
+            };
+            let cue_rank = fired_rank(None);
             // The same, leaving out a minors made urgent by the age rule alone.
-            let minors = self.by_id.get(topics::MINORS).copied();
-            let real_cue_rank = urgent
-                .fired
-                .iter()
-                .filter(|&&t| !(urgent.minors_by_age_alone && Some(t) == minors))
-                .filter_map(|&t| self.topics[t].urgency)
-                .filter(|&r| r < topics::MOST_URGENT)
-                .min();
+            let real_cue_rank = fired_rank(
+                self.by_id
+                    .get(topics::MINORS)
+                    .copied()
+                    .filter(|_| urgent.minors_by_age_alone),
+            );
             // A topic whose urgent cue the message denies ("not suicidal") needs the model to
             // be nearly sure: the words the denial names are what the model reads most.
             for (c, &t) in self.model_topic.iter().enumerate() {
