@@ -84,15 +84,17 @@ impl Matcher {
         let mut best_hit: HashMap<usize, HitState> = HashMap::new();
         for (cue, span) in self.data.cue_patterns.find_all(toks) {
             let sentence = toks[span.start].sentence;
-            // A negator up to three words before, in the same clause, or a retraction
-            // starting up to three words after ("kill me (not literally)"), denies the cue.
+            // A negator up to three words before, in the same clause and not followed by a
+            // word that says it goes on ("cant stop cutting myself"), or a retraction starting
+            // up to three words after ("kill me (not literally)"), denies the cue.
             let from = span.start.saturating_sub(3);
             let negated = toks[from..span.start].iter().enumerate().any(|(i, t)| {
                 t.sentence == sentence
                     && self.data.negators.contains(&t.term)
-                    && !toks[from + i + 1..span.start]
-                        .iter()
-                        .any(|u| self.data.clause_starts.contains(&u.term))
+                    && !toks[from + i + 1..span.start].iter().any(|u| {
+                        self.data.clause_starts.contains(&u.term)
+                            || self.data.continuers.contains(&u.term)
+                    })
             }) || retraction_starts
                 .iter()
                 .any(|&r| r >= span.end && r <= span.end + 3);

@@ -45,6 +45,8 @@ struct RawWords {
     retractions: Vec<String>,
     #[serde(default)]
     clause_starts: Vec<String>,
+    #[serde(default)]
+    continuers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,6 +248,9 @@ pub struct MatcherData {
     /// Words that open a new clause: a negator before one does not reach a cue after it
     /// ("im not ok i want to die").
     pub(crate) clause_starts: HashSet<String>,
+    /// Words that say something goes on: a negator before one does not reach a cue after it
+    /// ("i cant stop cutting myself").
+    pub(crate) continuers: HashSet<String>,
     pub(crate) domain: HashSet<String>,
     pub(crate) noise: PatternSet,
     pub(crate) rules: AgeRules,
@@ -286,6 +291,7 @@ impl MatcherData {
             hypothetical: words.hypothetical,
             retractions: words.retractions,
             clause_starts: fold(&normalizer, &raw.words.clause_starts),
+            continuers: fold(&normalizer, &raw.words.continuers),
             noise: words.noise,
             rules,
             cues: topic_cues.cues,

@@ -560,3 +560,29 @@ fn a_condition_on_sending_more_or_paying_is_a_threat_even_from_a_teenager() {
     let o = m.classify("if i dont send pics he says he will break up with me");
     assert_eq!(o.topic(), Some("pressure-coercion"), "{o:?}");
 }
+
+#[test]
+fn cant_stop_says_it_goes_on_and_does_not_deny_the_danger_after_it() {
+    let m = real_matcher();
+    // Each beside an urgent threat to share, which would win if the danger were denied.
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "he says he will post my nudes unless i pay and i cant stop cutting myself",
+        ),
+        (
+            "crisis",
+            "she is threatening to send my pics to my wife, i couldn't stop shaking, swallowed \
+             the whole strip an hour ago",
+        ),
+        (
+            "crisis",
+            "they want more money or the video goes to my family and i can't help thinking i want \
+             to die",
+        ),
+    ];
+    assert_topics(&m, cases);
+    // A negator right before the danger still denies it: the threat wins.
+    let o = m.classify("i dont want to hurt myself but he says he will post my nudes unless i pay");
+    assert_eq!(o.topic(), Some("sextortion"), "{o:?}");
+}
