@@ -405,3 +405,24 @@ fn a_teenagers_hello_gets_the_greeting_for_a_teenager_not_the_minors_answer() {
     let (topic, _, _) = answer(&m, "hi there im 16, my bf wants pics, what do i do");
     assert_eq!(topic, "minors");
 }
+
+#[test]
+fn a_landlord_or_a_boss_pressuring_is_out_of_scope_but_danger_beside_it_is_not() {
+    let m = matcher();
+    // Everyday pressure the model reads as out of scope: the pressure cue does not win outright.
+    for text in [
+        "my landlord keeps pressuring me to renew the contract before christmas",
+        "how do i say no to my sister when she wants to borrow my car again",
+    ] {
+        let o = m.classify(text);
+        assert_eq!(o, Outcome::OutOfScope, "{text}");
+    }
+    // Pressure for pictures is still pressure, and a danger cue still wins whatever the model says.
+    let (topic, _, _) = answer(&m, "my boyfriend keeps pressuring me to send nudes");
+    assert_eq!(topic, "pressure-coercion");
+    let (topic, _, _) = answer(
+        &m,
+        "my landlord keeps pressuring me about the rent and honestly i want to die",
+    );
+    assert_eq!(topic, "crisis");
+}

@@ -132,6 +132,11 @@ pub(crate) struct Scoring {
     /// "I've got two kids and my ex posted my photos" is about the adult, "im 16, how do i ask a
     /// girl out" is not this bot's subject, "hi im 15, is this for teens" is a hello.
     pub model_age_rule_probability: f32,
+    /// When the model reads the message as out of scope with at least this probability, the
+    /// urgent cues of the urgency-ordered topics after crisis, sextortion and minors count as
+    /// evidence only, not as a win outright: "pressuring me to sign a lease" and "how do I say
+    /// no to my manager" are about a landlord and a job. Over 1: never.
+    pub model_out_of_scope_over_cue_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,
     /// A runner-up within this ratio of the best combined score makes the message ambiguous.
@@ -174,6 +179,7 @@ impl Default for Scoring {
             model_over_urgent_cue_probability: 0.9,
             model_over_age_rule_probability: 0.9,
             model_age_rule_probability: 0.0,
+            model_out_of_scope_over_cue_probability: 2.0,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,
             model_short_words: 2,

@@ -365,6 +365,31 @@ impl Matcher {
                 urgent.fired.retain(|&t| t != minors);
             }
         }
+        if let Some(pred) = prediction
+            && let Some(&best) = pred.ranked().first()
+            && self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE
+            && pred.topics[best] >= sc.model_out_of_scope_over_cue_probability
+        {
+            // Pressure, monitoring and sharing words are everyday words too ("my landlord is
+            // pressuring me", "how do I say no to my manager"): when the model is sure the
+            // message is about something else, their cues are evidence, not a win. Crisis,
+            // sextortion and minors keep theirs whatever the model says.
+            let before = urgent.fired.len();
+            urgent.fired.retain(|&t| {
+                self.topics[t]
+                    .urgency
+                    .is_none_or(|rank| rank < topics::MOST_URGENT)
+            });
+            if urgent.fired.len() < before {
+                note(explain, || {
+                    format!(
+                        "model: out of scope at {:.2}, over {:.2}: the urgent cues of topics \
+                         after minors count as evidence only",
+                        pred.topics[best], sc.model_out_of_scope_over_cue_probability
+                    )
+                });
+            }
+        }
         if let Some(pred) = prediction {
             // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
             // urgency order picks among them ("angry when I don't send" is a pressure cue, but
