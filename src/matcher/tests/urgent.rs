@@ -586,3 +586,27 @@ fn cant_stop_says_it_goes_on_and_does_not_deny_the_danger_after_it() {
     let o = m.classify("i dont want to hurt myself but he says he will post my nudes unless i pay");
     assert_eq!(o.topic(), Some("sextortion"), "{o:?}");
 }
+
+#[test]
+fn someone_elses_danger_in_another_language_and_walking_into_traffic_are_a_crisis() {
+    let m = real_matcher();
+    // Each beside another urgent topic, which would win without the danger.
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "meu amigo de 15 anos disse que vai se matar, as fotos dele vazaram na escola",
+        ),
+        (
+            "crisis",
+            "mi hermana de 16 dice que va a matarse, un chico pasó sus fotos a todo el grupo",
+        ),
+        (
+            "crisis",
+            "might just walk into traffic tbh, he says the video goes to my boss unless i pay",
+        ),
+    ];
+    assert_topics(&m, cases);
+    // An accident in the past tense is not a plan.
+    let o = m.classify("i nearly walked into traffic reading his texts, he wants more pics");
+    assert_ne!(o.topic(), Some("crisis"), "{o:?}");
+}
