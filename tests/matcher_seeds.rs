@@ -426,3 +426,14 @@ fn a_landlord_or_a_boss_pressuring_is_out_of_scope_but_danger_beside_it_is_not()
     );
     assert_eq!(topic, "crisis");
 }
+
+#[test]
+fn a_teenager_naming_an_app_is_not_a_teenagers_picture() {
+    let m = matcher();
+    // The writer's age with an app name and no picture word: who is asking, not what about.
+    let o = m.classify("im 14, what should i post on tiktok to get more followers for my drawings");
+    assert_ne!(o.topic(), Some("minors"), "{o:?}");
+    // With a picture it is still the minors answer.
+    let (topic, _, _) = answer(&m, "im 14 and a boy on tiktok wants me to send him nudes");
+    assert_eq!(topic, "minors");
+}

@@ -280,7 +280,7 @@ impl MatcherData {
         let (normalizer, app_token) = read_lexicon(&raw, &mut problems);
         let words = read_words(&raw.words, &normalizer, &mut problems);
         check_scoring(&raw.scoring, &mut problems);
-        let rules = read_rules(&raw.rules, &normalizer, &mut problems);
+        let rules = read_rules(&raw.rules, &normalizer, &app_token, &mut problems);
         let topic_cues = read_topics(&raw.topics, &normalizer, &app_token, &mut problems);
 
         if !problems.is_empty() {
@@ -392,11 +392,32 @@ fn check_scoring(scoring: &Scoring, problems: &mut Vec<String>) {
 
 /// The `[rules]` section: the age rule's bounds checked, its patterns compiled and its word
 /// lists folded.
-fn read_rules(r: &RawRules, normalizer: &Normalizer, problems: &mut Vec<String>) -> AgeRules {
+fn read_rules(
+    r: &RawRules,
+    normalizer: &Normalizer,
+    app_token: &str,
+    problems: &mut Vec<String>,
+) -> AgeRules {
     if r.minor_min_age > r.minor_max_age || r.minor_max_age >= 18 {
         problems.push("rules: need minor_min_age <= minor_max_age < 18".to_owned());
     }
     let n = normalizer;
+    // An app name folds to the app token, so such a word would make every app name count
+    // ("snap" as a picture made "tiktok" one too).
+    for (key, list) in [
+        ("rules.explicit_words", &r.explicit_words),
+        ("rules.image_words", &r.image_words),
+        ("rules.legal_words", &r.legal_words),
+    ] {
+        for word in list {
+            if n.canonical_words(word).iter().any(|(t, _)| t == app_token) {
+                problems.push(format!(
+                    "{key}: `{word}` folds to the app token `{app_token}`, so every app name \
+                     would count as one"
+                ));
+            }
+        }
+    }
     AgeRules {
         min_age: r.minor_min_age,
         max_age: r.minor_max_age,

@@ -140,6 +140,14 @@ fn bad_data_is_reported_all_at_once() {
             format!("{MINI}\n[topics.help]\nstrong = [\"whatsapp\"]\n"),
             &["app token"],
         ),
+        (
+            "an age-rule picture word that is an app name",
+            MINI.replace(
+                r#"image_words = ["pic"]"#,
+                r#"image_words = ["pic", "whatsapp"]"#,
+            ),
+            &["rules.image_words: `whatsapp` folds to the app token"],
+        ),
     ];
     for (name, text, wants) in cases {
         let err = match MatcherData::parse(text) {
