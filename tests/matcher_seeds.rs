@@ -437,3 +437,21 @@ fn a_teenager_naming_an_app_is_not_a_teenagers_picture() {
     let (topic, _, _) = answer(&m, "im 14 and a boy on tiktok wants me to send him nudes");
     assert_eq!(topic, "minors");
 }
+
+#[test]
+fn a_parent_whose_childs_picture_is_going_round_gets_the_parents_answer_first() {
+    let m = matcher();
+    let (topic, audience, also) = answer(
+        &m,
+        "my son's nude photo got shared around his school, he is 14. what do I do as his mum?",
+    );
+    assert_eq!(topic, "parents");
+    assert_eq!(audience, Some(Audience::Parent));
+    assert_eq!(
+        also.first().map(String::as_str),
+        Some("non-consensual-sharing")
+    );
+    // Someone whose own pictures were shared still gets the sharing answer.
+    let (topic, _, _) = answer(&m, "my ex shared my nudes in a group chat, what can i do");
+    assert_eq!(topic, "non-consensual-sharing");
+}

@@ -8,6 +8,12 @@ use super::{
     note, topics,
 };
 
+/// The topics a parent or carer asking about their child gets the parents' answer for, with the
+/// topic itself offered first: the minors answer is written to a teenager, and "my daughter's
+/// photo is going round her school" needs the parents' steps first (the spec: `parents` first).
+/// Crisis and sextortion keep their own answers, which have a part for parents.
+const PARENTS_FIRST: [&str; 2] = [topics::MINORS, topics::NON_CONSENSUAL_SHARING];
+
 /// What the final choice works from.
 #[derive(Debug)]
 pub(super) struct Choice {
@@ -187,15 +193,16 @@ impl Matcher {
     }
 
     /// The topic that answers for `winner` given who is asking. A parent or carer asking about
-    /// their child gets the answer written for parents, with the minors topic offered first,
-    /// never the text written to a teenager. Someone under 18 never gets an adult-only answer
+    /// their child gets the answer written for parents for the topics in [`PARENTS_FIRST`], with
+    /// the winner offered first, never the text written to a teenager. Someone under 18 never gets an adult-only answer
     /// (safer sexting tips): the minors answer is written for them.
     fn route(&self, audience: Audience, winner: usize) -> usize {
         let parents = self.by_id.get(topics::PARENTS).copied();
         let minors = self.by_id.get(topics::MINORS).copied();
         match (parents, minors) {
             (Some(p), _)
-                if audience == Audience::Parent && self.topics[winner].id == topics::MINORS =>
+                if audience == Audience::Parent
+                    && PARENTS_FIRST.contains(&self.topics[winner].id.as_str()) =>
             {
                 p
             }
