@@ -610,3 +610,27 @@ fn someone_elses_danger_in_another_language_and_walking_into_traffic_are_a_crisi
     let o = m.classify("i nearly walked into traffic reading his texts, he wants more pics");
     assert_ne!(o.topic(), Some("crisis"), "{o:?}");
 }
+
+#[test]
+fn having_worked_out_how_to_do_it_is_a_crisis_but_planning_a_talk_is_not() {
+    let m = real_matcher();
+    // Each beside another urgent topic, which would win without the plan.
+    let cases: &[(&str, &str)] = &[
+        (
+            "crisis",
+            "my husband sent my pictures to my whole family. i've worked out how i'd do it and when",
+        ),
+        (
+            "crisis",
+            "he keeps asking for more pics and i've figured out how I would do it, i just feel calm now",
+        ),
+    ];
+    assert_topics(&m, cases);
+    for text in [
+        "ive planned how and when to tell him its over, he keeps asking for pics",
+        "i worked out how i can do it, my backup of the pics is off now",
+    ] {
+        let o = m.classify(text);
+        assert_ne!(o.topic(), Some("crisis"), "{text:?}: {o:?}");
+    }
+}
