@@ -90,11 +90,21 @@ pub(crate) fn minor_age(
     // is sexting illegal") is firm; without one ("im 15 and want to learn coding", "im 14, will
     // you tell my parents?") it may only say who is asking.
     let on_topic = legal || explicit || word_present(&rules.image);
+    // "my daughter is 14 and I think ...": a number that ends someone else's age ("is 14") and
+    // starts a speaker pattern ("14 and I") is theirs, not the writer's.
+    let other_spans = rules.other.find_all(toks);
+    let someone_elses = |span: &super::cues::Span| {
+        other_spans
+            .iter()
+            .any(|(_, o)| o.start < span.start && o.end == span.start + 1)
+    };
     let speaker_age = rules
         .speaker
         .find_all(toks)
         .into_iter()
-        .find_map(|(_, span)| is_minor_age(&span).filter(|_| !negated_at(span.start)));
+        .find_map(|(_, span)| {
+            is_minor_age(&span).filter(|_| !negated_at(span.start) && !someone_elses(&span))
+        });
     let speaker_says = match speaker_age {
         Some(age) => Some(format!("the speaker says they are {age}")),
         None => rules
@@ -115,7 +125,7 @@ pub(crate) fn minor_age(
         return finding;
     }
     let mut adult_age = false;
-    for (_, span) in rules.other.find_all(toks) {
+    for (_, span) in other_spans {
         let Some(age) = is_minor_age(&span) else {
             // "my daughter is 19", "my 20 year old": a grown child is not a minor. (A "30 year old
             // man" elsewhere in the message says nothing about the child's age.)

@@ -634,3 +634,19 @@ fn having_worked_out_how_to_do_it_is_a_crisis_but_planning_a_talk_is_not() {
         assert_ne!(o.topic(), Some("crisis"), "{text:?}: {o:?}");
     }
 }
+
+#[test]
+fn an_age_that_ends_someone_elses_is_not_the_writers() {
+    let m = real_matcher();
+    // "is 14 and I": the number is the daughter's, not the writer's, though "14 and I" is a
+    // pattern for the writer's own age.
+    let e = m
+        .explain("my daughter is 14 and i think she's sending pictures to someone")
+        .to_string();
+    assert!(!e.contains("the speaker says they are 14"), "{e}");
+    let e = m
+        .explain("my bf is 17 and im 15, he keeps asking me for pics")
+        .to_string();
+    assert!(e.contains("the speaker says they are 15"), "{e}");
+    assert!(!e.contains("the speaker says they are 17"), "{e}");
+}
