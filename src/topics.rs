@@ -41,6 +41,13 @@ pub const URGENCY: [&str; 6] = [
     PRESSURE,
 ];
 
+/// The topics a parent or carer asking about their child gets with [`PARENTS`] offered first.
+/// The urgency order keeps the topic ("my 15-year-old's photo is going round her school" is a
+/// minors case, as the shared evaluation set labels it); each has a part written for parents,
+/// which is what they read, never the text written to a teenager (`check` requires the part).
+/// Crisis and sextortion keep their own answers, which have a part for parents too.
+pub const PARENTS_OFFERED_FIRST: [&str; 2] = [MINORS, NON_CONSENSUAL_SHARING];
+
 /// How many of [`URGENCY`]'s topics come first of all: crisis, sextortion, minors. A cue for
 /// one of them holds against the learned model alone, and the evaluation requires every one of
 /// their cases answered.

@@ -112,6 +112,22 @@ fn a_parents_worry_about_a_child_gets_the_parents_answer() {
 }
 
 #[test]
+fn a_parent_whose_child_sent_a_picture_reads_the_minors_part_for_parents_not_the_teenagers_text() {
+    let bot = shipped();
+    let set = bot.set();
+    let minors = set.get("minors").unwrap();
+    let for_parents = minors
+        .parts
+        .get(Audience::Parent)
+        .expect("minors has a part for parents");
+    let question = "my 15 year old daughter sent a topless photo to her boyfriend and i just found out, what do i do";
+    let (outcome, reply) = bot.answer(question);
+    assert_eq!(outcome.topic(), Some("minors"), "{outcome:?}");
+    assert!(reply.starts_with(for_parents.trim()), "{reply}");
+    assert!(!reply.contains(minors.answer.trim()));
+}
+
+#[test]
 fn each_audience_gets_its_own_part_where_the_topic_has_one() {
     let bot = shipped();
     let set = bot.set();

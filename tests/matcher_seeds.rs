@@ -240,16 +240,32 @@ fn a_friend_in_crisis_gets_the_crisis_answer_as_a_helper() {
     assert_eq!(audience, Some(Audience::Helper));
 }
 
+/// A parent whose child has sent, been sent or been asked for a sexual picture: the urgency order
+/// keeps `minors` (as the shared evaluation set labels it), and the parent reads its part written
+/// for parents, with `parents` offered first.
 #[test]
-fn a_parent_asking_about_a_childs_images_gets_parents_with_minors_offered_first() {
+fn a_parent_whose_child_sent_a_picture_gets_minors_written_for_parents_with_parents_offered_first()
+{
     let m = matcher();
-    let (topic, audience, also) = answer(
-        &m,
+    for question in [
         "my 14 year old son sent a naked picture of himself to a girl, what do i do as his dad",
+        "school phoned me today, my daughter (13) got sent a nude by a boy in her class and showed it to a teacher. what now",
+    ] {
+        let (topic, audience, also) = answer(&m, question);
+        assert_eq!(topic, "minors", "{question:?}");
+        assert_eq!(audience, Some(Audience::Parent), "{question:?}");
+        assert_eq!(
+            also.first().map(String::as_str),
+            Some("parents"),
+            "{question:?}"
+        );
+    }
+    // A worry, with no picture sent, stays the parents' answer.
+    let (topic, _, _) = answer(
+        &m,
+        "my daughter is 13 and just got her first phone, how do i bring up nudes before anything happens",
     );
     assert_eq!(topic, "parents");
-    assert_eq!(audience, Some(Audience::Parent));
-    assert_eq!(also.first().map(String::as_str), Some("minors"));
 }
 
 #[test]
@@ -439,19 +455,58 @@ fn a_teenager_naming_an_app_is_not_a_teenagers_picture() {
 }
 
 #[test]
-fn a_parent_whose_childs_picture_is_going_round_gets_the_parents_answer_first() {
+fn a_parent_whose_childs_picture_is_going_round_gets_minors_written_for_parents() {
     let m = matcher();
     let (topic, audience, also) = answer(
         &m,
         "my son's nude photo got shared around his school, he is 14. what do I do as his mum?",
     );
-    assert_eq!(topic, "parents");
+    assert_eq!(topic, "minors");
     assert_eq!(audience, Some(Audience::Parent));
-    assert_eq!(
-        also.first().map(String::as_str),
-        Some("non-consensual-sharing")
-    );
+    assert_eq!(also.first().map(String::as_str), Some("parents"));
     // Someone whose own pictures were shared still gets the sharing answer.
     let (topic, _, _) = answer(&m, "my ex shared my nudes in a group chat, what can i do");
     assert_eq!(topic, "non-consensual-sharing");
+}
+
+/// A threat with a condition is sextortion's cue; with nothing intimate named and the model sure
+/// the message is about something else (a deposit, a fine), it is evidence only.
+#[test]
+fn a_threat_over_a_deposit_or_a_fine_is_not_sextortion_but_one_over_a_video_is() {
+    let m = matcher();
+    for text in [
+        "my landlord says he'll keep the whole deposit unless i pay for a new carpet, can he do that",
+        "the parking company says pay 100 quid in 14 days or they take me to court. is that legit",
+    ] {
+        let (topic, _, _) = answer(&m, text);
+        assert_ne!(topic, "sextortion", "{text:?}");
+    }
+    for text in [
+        "he says he'll send the video to my wife unless i pay him 500 by tonight",
+        "someone says they'll send it to all my contacts unless i pay, i don't even know who it is",
+    ] {
+        let (topic, _, _) = answer(&m, text);
+        assert_eq!(topic, "sextortion", "{text:?}");
+    }
+}
+
+/// "I'd rather die than ..." is an idiom as often as not: the model reads the rest. Said bare, or
+/// beside a plan, it is a crisis.
+#[test]
+fn id_rather_die_than_is_an_idiom_about_a_school_report_but_not_beside_a_plan() {
+    let m = matcher();
+    for text in [
+        "i'd rather die than have my mum see my school report, how do i explain two Ds",
+        "honestly i'd rather die than go to my cousin's wedding alone, is it weird to bring a friend",
+    ] {
+        let (topic, _, _) = answer(&m, text);
+        assert_ne!(topic, "crisis", "{text:?}");
+    }
+    for text in [
+        "i'd rather die than let my dad see them and i've got the pills ready",
+        "everyone has seen them. i'd rather die",
+    ] {
+        let (topic, _, _) = answer(&m, text);
+        assert_eq!(topic, "crisis", "{text:?}");
+    }
 }

@@ -163,8 +163,9 @@ pub struct EvalReport {
     pub audience_cases: usize,
     /// Of those, how many got the labelled audience.
     pub audience_correct: usize,
-    /// Parent cases answered with the text written for under-18s (`minors`).
-    pub parent_answered_minors: usize,
+    /// Parent cases answered with `minors` as someone other than a parent: the text written
+    /// to a teenager, not its part for parents.
+    pub parent_read_teen_text: usize,
     /// Most frequent confusions.
     pub confusions: Vec<Confusion>,
     /// Every wrong case.

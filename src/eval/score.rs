@@ -93,7 +93,7 @@ fn empty_report(total: usize) -> EvalReport {
         answered_out_of_scope_correctly: 0,
         audience_cases: 0,
         audience_correct: 0,
-        parent_answered_minors: 0,
+        parent_read_teen_text: 0,
         confusions: Vec::new(),
         misses: Vec::new(),
     }
@@ -147,14 +147,18 @@ fn count_scope(r: &mut EvalReport, case: &EvalCase, outcome: &Outcome) {
 }
 
 /// Counts one case with an audience label: whether a topic answer got that audience, and
-/// whether a parent got the text written for under-18s.
+/// whether a parent got the text written for under-18s: the minors answer read as someone
+/// other than a parent (as a parent they get its part for parents).
 fn count_audience(r: &mut EvalReport, case: &EvalCase, outcome: &Outcome) {
     if let (Some(want), Outcome::Topic { audience, .. }) = (case.audience, outcome) {
         r.audience_cases += 1;
         r.audience_correct += usize::from(want == *audience);
-    }
-    if case.audience == Some(Audience::Parent) && outcome.topic() == Some(topics::MINORS) {
-        r.parent_answered_minors += 1;
+        if want == Audience::Parent
+            && *audience != Audience::Parent
+            && outcome.topic() == Some(topics::MINORS)
+        {
+            r.parent_read_teen_text += 1;
+        }
     }
 }
 

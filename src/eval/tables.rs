@@ -102,11 +102,11 @@ impl fmt::Display for EvalReport {
         if self.audience_cases > 0 {
             write!(
                 f,
-                "\naudience                      {:.3}  ({}/{}; parents answered with minors: {})",
+                "\naudience                      {:.3}  ({}/{}; parents sent the minors text written to a teenager: {})",
                 ratio(self.audience_correct, self.audience_cases),
                 self.audience_correct,
                 self.audience_cases,
-                self.parent_answered_minors
+                self.parent_read_teen_text
             )?;
         }
         Ok(())

@@ -8,12 +8,6 @@ use super::{
     note, topics,
 };
 
-/// The topics a parent or carer asking about their child gets the parents' answer for, with the
-/// topic itself offered first: the minors answer is written to a teenager, and "my daughter's
-/// photo is going round her school" needs the parents' steps first (the spec: `parents` first).
-/// Crisis and sextortion keep their own answers, which have a part for parents.
-const PARENTS_FIRST: [&str; 2] = [topics::MINORS, topics::NON_CONSENSUAL_SHARING];
-
 /// What the final choice works from.
 #[derive(Debug)]
 pub(super) struct Choice {
@@ -192,47 +186,49 @@ impl Matcher {
         out.into_iter().map(|t| self.topics[t].id.clone()).collect()
     }
 
-    /// The topic that answers for `winner` given who is asking. A parent or carer asking about
-    /// their child gets the answer written for parents for the topics in [`PARENTS_FIRST`], with
-    /// the winner offered first, never the text written to a teenager. Someone under 18 never gets an adult-only answer
-    /// (safer sexting tips): the minors answer is written for them.
+    /// The topic that answers for `winner` given who is asking: someone under 18 never gets an
+    /// adult-only answer (safer sexting tips); the minors answer is written for them.
     fn route(&self, audience: Audience, winner: usize) -> usize {
-        let parents = self.by_id.get(topics::PARENTS).copied();
-        let minors = self.by_id.get(topics::MINORS).copied();
-        match (parents, minors) {
-            (Some(p), _)
-                if audience == Audience::Parent
-                    && PARENTS_FIRST.contains(&self.topics[winner].id.as_str()) =>
-            {
-                p
-            }
-            (_, Some(m)) if audience == Audience::Under18 && self.topics[winner].adult_only => m,
+        match self.by_id.get(topics::MINORS).copied() {
+            Some(m) if audience == Audience::Under18 && self.topics[winner].adult_only => m,
             _ => winner,
         }
     }
 
     /// The answer when `winner` wins: routed ([`Matcher::route`]), with the other topics to offer
-    /// ([`Matcher::also_for`]); the routed-away winner is offered first.
+    /// ([`Matcher::also_for`]); the routed-away winner is offered first. A parent asking about
+    /// a topic of [`topics::PARENTS_OFFERED_FIRST`] gets its part for parents, with `parents`
+    /// offered first.
     fn answer(&self, c: &Choice, winner: usize, explain: &mut Option<&mut Analysis>) -> Outcome {
         let audience = c.audience;
         let minors = self.by_id.get(topics::MINORS).copied();
         let routed = self.route(audience, winner);
         let mut also = self.also_for(c, routed);
-        if routed != winner {
+        let first = if routed != winner {
             note(explain, || {
                 format!(
-                    "{}: {} instead of {}",
-                    if audience == Audience::Under18 {
-                        "under 18"
-                    } else {
-                        "a parent asking"
-                    },
-                    self.topics[routed].id,
+                    "under 18: {} instead of {}",
+                    self.topics[routed].id, self.topics[winner].id
+                )
+            });
+            Some(self.topics[winner].id.as_str())
+        } else if audience == Audience::Parent
+            && topics::PARENTS_OFFERED_FIRST.contains(&self.topics[winner].id.as_str())
+            && self.by_id.contains_key(topics::PARENTS)
+        {
+            note(explain, || {
+                format!(
+                    "a parent asking: {}'s part for parents, parents offered first",
                     self.topics[winner].id
                 )
             });
-            also.retain(|t| *t != self.topics[winner].id);
-            also.insert(0, self.topics[winner].id.clone());
+            Some(topics::PARENTS)
+        } else {
+            None
+        };
+        if let Some(first) = first {
+            also.retain(|t| t != first);
+            also.insert(0, first.to_owned());
         }
         // Nothing adult-only is offered to someone under 18, or next to the minors answer.
         if audience == Audience::Under18 || Some(routed) == minors {

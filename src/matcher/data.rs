@@ -137,6 +137,11 @@ pub(crate) struct Scoring {
     /// evidence only, not as a win outright: "pressuring me to sign a lease" and "how do I say
     /// no to my manager" are about a landlord and a job. Over 1: never.
     pub model_out_of_scope_over_cue_probability: f32,
+    /// The same for sextortion's urgent cues, in a message with no picture, video or sexual word
+    /// (the age rule's image and explicit words): a threat with a condition and nothing intimate
+    /// ("the landlord is threatening to keep my deposit unless I pay", "a parking fine: pay or
+    /// court") is about something else when the model is this sure. Over 1: never.
+    pub model_out_of_scope_over_threat_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,
     /// A runner-up within this ratio of the best combined score makes the message ambiguous.
@@ -180,6 +185,7 @@ impl Default for Scoring {
             model_over_age_rule_probability: 0.9,
             model_age_rule_probability: 0.0,
             model_out_of_scope_over_cue_probability: 2.0,
+            model_out_of_scope_over_threat_probability: 2.0,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,
             model_short_words: 2,

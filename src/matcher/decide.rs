@@ -390,6 +390,25 @@ impl Matcher {
                 });
             }
         }
+        if let Some(pred) = prediction
+            && let Some(&best) = pred.ranked().first()
+            && self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE
+            && pred.topics[best] >= sc.model_out_of_scope_over_threat_probability
+            && !urgent.pictured
+            && let Some(sextortion) = self.by_id.get(topics::SEXTORTION).copied()
+            && urgent.fired.contains(&sextortion)
+        {
+            // A threat with a condition is sextortion's cue; with nothing intimate named and
+            // the model sure it is about a landlord, a fine or a game, it is evidence only.
+            urgent.fired.retain(|&t| t != sextortion);
+            note(explain, || {
+                format!(
+                    "model: out of scope at {:.2}, over {:.2}, and no picture or sexual word: \
+                     the threat cue counts as evidence only",
+                    pred.topics[best], sc.model_out_of_scope_over_threat_probability
+                )
+            });
+        }
         if let Some(pred) = prediction {
             // Recall first: an urgent topic the model finds likely joins the urgent cues, and the
             // urgency order picks among them ("angry when I don't send" is a pressure cue, but

@@ -64,6 +64,7 @@ pub(super) fn validate(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
     }
     check_adult_only_picks(topics, issues);
     check_minors_topic(topics, issues);
+    check_parent_parts(topics, issues);
     check_missing_topics(&ids, issues);
 }
 
@@ -297,6 +298,26 @@ fn check_minors_topic(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
                     why: format!("{f:?} is adult-only and this topic answers under-18s"),
                 });
             }
+        }
+    }
+}
+
+/// The topics a parent asking about their child is answered with, `parents` offered first
+/// ([`topics::PARENTS_OFFERED_FIRST`]), have a part written for parents: without one a parent
+/// would read the text written to a teenager, or to the person in the pictures.
+fn check_parent_parts(topics: &[(String, Topic)], issues: &mut Vec<Issue>) {
+    for (file, t) in topics
+        .iter()
+        .filter(|(_, t)| topics::PARENTS_OFFERED_FIRST.contains(&t.id.as_str()))
+    {
+        if t.parts.get(Audience::Parent).is_none() {
+            issues.push(Issue {
+                file: file.clone(),
+                field: "parts.parent".into(),
+                why: "missing: a parent asking about their child is answered with this topic \
+                      and must not read the text written to the person it happened to"
+                    .into(),
+            });
         }
     }
 }

@@ -1,6 +1,9 @@
 use super::*;
 use crate::topics;
 
+/// The part for parents that minors and the sharing topic must have.
+const PARENT_PART: &str = "[parts]\nparent = \"For a parent.\"\n";
+
 /// A minimal valid set: every required topic, generated.
 fn valid_files() -> Files {
     let mut files = Files::new();
@@ -25,6 +28,11 @@ url = "https://example.org/{id}"
             n = i + 1,
             examples = examples.join(", "),
         );
+        let text = if topics::PARENTS_OFFERED_FIRST.contains(id) {
+            text + PARENT_PART
+        } else {
+            text
+        };
         files.insert(format!("{id}.toml"), text);
     }
     let messages = [
@@ -464,6 +472,13 @@ fn parts_and_adult_only_rules_name_file_and_field() {
             "crisis.toml",
             "parts.parent",
             "is empty",
+        ),
+        (
+            "minors without a part for parents",
+            |f| edit(f, "minors.toml", PARENT_PART, ""),
+            "minors.toml",
+            "parts.parent",
+            "must not read the text written to",
         ),
         (
             "an unknown audience",
