@@ -510,3 +510,14 @@ fn id_rather_die_than_is_an_idiom_about_a_school_report_but_not_beside_a_plan() 
         assert_eq!(topic, "crisis", "{text:?}");
     }
 }
+
+/// Minors is urgent because of who is in the pictures: a close call between it and another
+/// topic, with no sign of anyone under 18, is asked about, not answered as minors.
+#[test]
+fn a_close_call_with_minors_needs_a_sign_of_someone_under_18() {
+    let m = matcher();
+    let (topic, _, _) = answer(&m, "the pics we sent");
+    assert_ne!(topic, "minors");
+    let (topic, _, _) = answer(&m, "im 15 and the pics we sent are going round");
+    assert_eq!(topic, "minors");
+}

@@ -357,9 +357,17 @@ impl Matcher {
             .take(2)
             .collect();
         if !close.is_empty() {
+            // Minors is urgent because of who is in the pictures: in a close call it needs a
+            // sign of an under-18 (a minors cue, or the model reading a teenager or a parent),
+            // or "the pics we sent" would get the answer written to a teenager.
+            let minors_shown = |t: usize| {
+                self.topics[t].id != topics::MINORS
+                    || matches!(c.audience, Audience::Under18 | Audience::Parent)
+                    || c.scored.iter().any(|s| s.topic == t && s.cues > 0.0)
+            };
             let urgent_candidate = std::iter::once(best)
                 .chain(close.iter().copied())
-                .filter(|&t| self.topics[t].urgency.is_some())
+                .filter(|&t| self.topics[t].urgency.is_some() && minors_shown(t))
                 .min_by_key(|&t| (self.urgency_rank(t), t));
             if let Some(u) = urgent_candidate {
                 note(&mut explain, || {
