@@ -1,7 +1,8 @@
 //! The last stage of the decision: the choice. A fired urgent topic wins by the urgency order;
 //! otherwise the learned model and the scores together, or the scores alone, pick the winner, say
 //! the message is out of scope, or ask which of two or three topics is meant. The winner is routed
-//! for who is asking (parents, under 18) and comes with the other topics to offer (`also`).
+//! for who is asking (an under-18 never gets an adult-only topic; a parent reads the winner's part
+//! for parents, with `parents` offered first) and comes with the other topics to offer (`also`).
 
 use super::{
     Analysis, Audience, MAX_ALSO, Matcher, Outcome, decide::Scored, learned, normalize::Token,
