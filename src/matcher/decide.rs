@@ -333,6 +333,15 @@ impl Matcher {
     ) -> Vec<usize> {
         let sc = &self.data.scoring;
         let mut suppressed: Vec<usize> = Vec::new();
+        // The model's topics, likeliest first (sorted once), and its out-of-scope probability
+        // when out of scope is its best reading.
+        let ranked = prediction
+            .map(learned::Prediction::ranked)
+            .unwrap_or_default();
+        let out_of_scope = prediction.zip(ranked.first()).and_then(|(pred, &best)| {
+            (self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE)
+                .then(|| pred.topics[best])
+        });
         if let Some(pred) = prediction
             && urgent.age_rule_only
             && let Some(minors) = self.by_id.get(topics::MINORS).copied()
@@ -346,7 +355,7 @@ impl Matcher {
             // Nor is a teenager's hello, or a question about the bot itself ("hi im 15, is this
             // for teens too"): the age says who is asking, and the audience keeps it.
             // ABOUT_THE_BOT includes out of scope.
-            let off_topic = pred.ranked().first().is_some_and(|&best| {
+            let off_topic = ranked.first().is_some_and(|&best| {
                 topics::ABOUT_THE_BOT.contains(&self.topics[self.model_topic[best]].id.as_str())
             });
             if off_topic || pred.topics[c] < sc.model_age_rule_probability {
@@ -365,10 +374,8 @@ impl Matcher {
                 urgent.fired.retain(|&t| t != minors);
             }
         }
-        if let Some(pred) = prediction
-            && let Some(&best) = pred.ranked().first()
-            && self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE
-            && pred.topics[best] >= sc.model_out_of_scope_over_cue_probability
+        if let Some(p) = out_of_scope
+            && p >= sc.model_out_of_scope_over_cue_probability
         {
             // Pressure, monitoring and sharing words are everyday words too ("my landlord is
             // pressuring me", "how do I say no to my manager"): when the model is sure the
@@ -383,17 +390,15 @@ impl Matcher {
             if urgent.fired.len() < before {
                 note(explain, || {
                     format!(
-                        "model: out of scope at {:.2}, over {:.2}: the urgent cues of topics \
+                        "model: out of scope at {p:.2}, over {:.2}: the urgent cues of topics \
                          after minors count as evidence only",
-                        pred.topics[best], sc.model_out_of_scope_over_cue_probability
+                        sc.model_out_of_scope_over_cue_probability
                     )
                 });
             }
         }
-        if let Some(pred) = prediction
-            && let Some(&best) = pred.ranked().first()
-            && self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE
-            && pred.topics[best] >= sc.model_out_of_scope_over_threat_probability
+        if let Some(p) = out_of_scope
+            && p >= sc.model_out_of_scope_over_threat_probability
             && !urgent.pictured
             && let Some(sextortion) = self.by_id.get(topics::SEXTORTION).copied()
             && urgent.fired.contains(&sextortion)
@@ -403,9 +408,9 @@ impl Matcher {
             urgent.fired.retain(|&t| t != sextortion);
             note(explain, || {
                 format!(
-                    "model: out of scope at {:.2}, over {:.2}, and no picture or sexual word: \
+                    "model: out of scope at {p:.2}, over {:.2}, and no picture or sexual word: \
                      the threat cue counts as evidence only",
-                    pred.topics[best], sc.model_out_of_scope_over_threat_probability
+                    sc.model_out_of_scope_over_threat_probability
                 )
             });
         }
@@ -416,7 +421,7 @@ impl Matcher {
             // Only the model's two best topics: a third-placed urgent topic at the threshold is
             // a model unsure between other readings, and escalating it answered adults asking
             // about the law with the text written for under-18s.
-            let top_two: Vec<usize> = pred.ranked().into_iter().take(2).collect();
+            let top_two = &ranked[..ranked.len().min(2)];
             // The most urgent rank among crisis, sextortion and minors (the first three of
             // URGENCY) that a cue or rule fired, leaving out the topic `skip`.
             let fired_rank = |skip: Option<usize>| {
