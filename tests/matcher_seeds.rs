@@ -521,3 +521,19 @@ fn a_close_call_with_minors_needs_a_sign_of_someone_under_18() {
     let (topic, _, _) = answer(&m, "im 15 and the pics we sent are going round");
     assert_eq!(topic, "minors");
 }
+
+#[test]
+fn an_age_the_model_overrules_wins_minors_no_score_either() {
+    let m = matcher();
+    // The model reads a teenager's spots as out of scope and overrules the age rule; the age
+    // rule's weight then leaves minors' score too, so it cannot win the combined score instead.
+    let text = "im 15 and i keep getting spots on my chin, what helps";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("over the age rule alone"), "{e}");
+    let minors = e
+        .lines()
+        .find(|l| l.starts_with("score: minors"))
+        .unwrap_or("");
+    assert!(!minors.contains("cues 4"), "{e}");
+    assert_eq!(answer(&m, text).0, "OutOfScope");
+}

@@ -62,6 +62,8 @@ pub(super) struct UrgentCues {
     /// The message names a picture, a video or something sexual (the age rule's image and
     /// explicit words), denied or not.
     pub(super) pictured: bool,
+    /// The model overruled the age rule alone: its weight no longer counts for `minors`.
+    pub(super) age_overruled: bool,
 }
 
 impl Matcher {

@@ -41,15 +41,27 @@ impl Matcher {
         }
         let (toks, focus) = self.read(text, &mut explain);
         let hits = self.cue_hits(&toks, &focus);
-        let (cue_weights, mut urgent) = self.weigh_cues(&hits, &toks, &mut explain);
-        let cue_score = self.cue_scores(cue_weights, &mut explain);
+        let (mut cue_weights, mut urgent) = self.weigh_cues(&hits, &toks, &mut explain);
         let per_topic = self.neighbours(&toks, &focus, exclude, &mut explain);
-        let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
         let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
         // A word or two with no cue at all says too little for the model alone to answer.
         let short = toks.len() <= self.data.scoring.model_short_words;
         let vague = short && hits.is_empty();
         let suppressed = self.urgency(prediction.as_ref(), &mut urgent, vague, &mut explain);
+        if urgent.age_overruled
+            && let Some(minors) = self.by_id.get(topics::MINORS)
+            && let Some(weights) = cue_weights.get_mut(minors)
+        {
+            // An age the model does not read as about an under-18's pictures says who is asking,
+            // not what about: nor does it win minors the combined score ("im 15, how do i ask a
+            // girl to prom"). The age rule's weight is the one without a span.
+            weights.retain(|&(_, at)| at.is_some());
+            if weights.is_empty() {
+                cue_weights.remove(minors);
+            }
+        }
+        let cue_score = self.cue_scores(cue_weights, &mut explain);
+        let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
         let framed = hits
             .iter()
             .filter(|(cue, hit)| self.data.cues[*cue].class == CueClass::Frame && hit.is_plain())
@@ -372,6 +384,7 @@ impl Matcher {
                     }
                 });
                 urgent.fired.retain(|&t| t != minors);
+                urgent.age_overruled = true;
             }
         }
         if let Some(p) = out_of_scope

@@ -98,15 +98,29 @@ pub(crate) fn minor_age(
             .iter()
             .any(|(_, o)| o.start < span.start && o.end == span.start + 1)
     };
-    let speaker_age = rules
+    let speaker_spans: Vec<super::cues::Span> = rules
         .speaker
         .find_all(toks)
         .into_iter()
-        .find_map(|(_, span)| {
-            is_minor_age(&span).filter(|_| !negated_at(span.start) && !someone_elses(&span))
-        });
+        .map(|(_, span)| span)
+        .filter(|span| !negated_at(span.start) && !someone_elses(span))
+        .collect();
+    let past =
+        |span: &super::cues::Span| toks[span.start..span.end].iter().any(|t| t.term == "was");
+    let speaker_age = speaker_spans
+        .iter()
+        .find_map(|span| is_minor_age(span).map(|a| (a, past(span))));
+    // "from when i was 12 ... im 22 now": an age the writer was, beside the adult age they are,
+    // says when something began, not who is asking; the model may overrule it.
+    let grown_up_now = speaker_spans.iter().any(|span| {
+        !past(span) && !unit_after(span) && span.number.is_some_and(|a| a > rules.max_age)
+    });
+    let was_minor_is_adult = matches!(speaker_age, Some((_, true))) && grown_up_now;
     let speaker_says = match speaker_age {
-        Some(age) => Some(format!("the speaker says they are {age}")),
+        Some((age, _)) if was_minor_is_adult => Some(format!(
+            "the speaker says they were {age} and are an adult now"
+        )),
+        Some((age, _)) => Some(format!("the speaker says they are {age}")),
         None => rules
             .speaker_minor
             .find_all(toks)
@@ -115,8 +129,8 @@ pub(crate) fn minor_age(
             .then(|| "the speaker says they are under 18".to_owned()),
     };
     if let Some(reason) = speaker_says {
-        finding.speaker_minor = !child_context;
-        finding.firm = on_topic;
+        finding.speaker_minor = !child_context && !was_minor_is_adult;
+        finding.firm = on_topic && !was_minor_is_adult;
         finding.fired = Some(if on_topic {
             reason
         } else {

@@ -650,3 +650,19 @@ fn an_age_that_ends_someone_elses_is_not_the_writers() {
     assert!(e.contains("the speaker says they are 15"), "{e}");
     assert!(!e.contains("the speaker says they are 17"), "{e}");
 }
+
+#[test]
+fn an_age_the_writer_was_beside_the_adult_age_they_are_is_not_the_writers_now() {
+    let m = real_matcher();
+    // "when i was 13" with "im 24 now": the age says when something began, not who is asking.
+    let e = m
+        .explain("my uncle has had my apple id from when i was 13, im 24 now. can he see my photos")
+        .to_string();
+    assert!(e.contains("they were 13 and are an adult now"), "{e}");
+    assert!(!e.contains("the writer says they are under 18"), "{e}");
+    // Without an adult age now, the age the writer was still counts as theirs.
+    let e = m
+        .explain("when i was 15 i sent pics to my boyfriend and he still has them")
+        .to_string();
+    assert!(e.contains("the speaker says they are 15"), "{e}");
+}
