@@ -384,6 +384,8 @@ impl Matcher {
                     }
                 });
                 urgent.fired.retain(|&t| t != minors);
+                // Offered, as a teenager may still want it, but not answered.
+                urgent.touched.push(minors);
                 urgent.age_overruled = true;
             }
         }
