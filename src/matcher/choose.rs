@@ -330,6 +330,28 @@ impl Matcher {
             });
             return Outcome::OutOfScope;
         }
+        // Minors is urgent because of who is in the pictures: it needs a sign of an under-18 (a
+        // minors cue, or the model reading a teenager or a parent) to win, in a close call or
+        // outright, or "the pics we sent" would get the answer written to a teenager. Without
+        // one, the best topics are offered instead.
+        let minors_shown = |t: usize| {
+            self.topics[t].id != topics::MINORS
+                || matches!(c.audience, Audience::Under18 | Audience::Parent)
+                || c.scored.iter().any(|s| s.topic == t && s.cues > 0.0)
+        };
+        if !minors_shown(best) {
+            note(&mut explain, || {
+                "model: minors fits best, but nothing says anyone is under 18: ask which one"
+                    .to_owned()
+            });
+            let options: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|&t| Some(t) != self.out_of_scope)
+                .take(3)
+                .collect();
+            return self.ask_which(&options, c, explain);
+        }
         // A word or two says little: ask back more readily than for a whole question.
         let ratio = if c.short {
             sc.model_short_ambiguity_ratio
@@ -358,14 +380,6 @@ impl Matcher {
             .take(2)
             .collect();
         if !close.is_empty() {
-            // Minors is urgent because of who is in the pictures: in a close call it needs a
-            // sign of an under-18 (a minors cue, or the model reading a teenager or a parent),
-            // or "the pics we sent" would get the answer written to a teenager.
-            let minors_shown = |t: usize| {
-                self.topics[t].id != topics::MINORS
-                    || matches!(c.audience, Audience::Under18 | Audience::Parent)
-                    || c.scored.iter().any(|s| s.topic == t && s.cues > 0.0)
-            };
             let urgent_candidate = std::iter::once(best)
                 .chain(close.iter().copied())
                 .filter(|&t| self.topics[t].urgency.is_some() && minors_shown(t))
