@@ -666,3 +666,34 @@ fn an_age_the_writer_was_beside_the_adult_age_they_are_is_not_the_writers_now() 
         .to_string();
     assert!(e.contains("the speaker says they are 15"), "{e}");
 }
+
+#[test]
+fn a_teenagers_age_and_danger_said_in_other_languages_are_read() {
+    let m = real_matcher();
+    for (text, age) in [
+        ("tengo 14 años y un chico me pide fotos desnuda", "14"),
+        ("tenho 16 anos e meu namorado quer fotos", "16"),
+        ("j'ai 15 ans et il veut des photos de moi", "15"),
+        ("ho 13 anni e un ragazzo mi chiede foto", "13"),
+        ("ik ben 15 jaar en hij wil foto's", "15"),
+        ("mam 14 lat i chłopak chce zdjęcia", "14"),
+        ("ich bin 16 und er will nacktbilder von mir", "16"),
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(
+            e.contains(&format!("the speaker says they are {age}")),
+            "{text:?}: {e}"
+        );
+        assert_eq!(m.classify(text).topic(), Some("minors"), "{text:?}");
+    }
+    // "tengo 12 fotos" is a count of pictures, not an age.
+    let e = m.explain("tengo 12 fotos de mi viaje").to_string();
+    assert!(!e.contains("the speaker says"), "{e}");
+    for text in [
+        "main mar jaana chahti hoon, sabne photos dekh li",
+        "ab jeene ka mann hi nahi karta yaar",
+        "ich will mir was antun, alle haben die bilder gesehen",
+    ] {
+        assert_eq!(m.classify(text).topic(), Some("crisis"), "{text:?}");
+    }
+}
