@@ -1,6 +1,7 @@
 //! The last stage of the decision: the choice. A fired urgent topic wins by the urgency order;
 //! otherwise the learned model and the scores together, or the scores alone, pick the winner, say
-//! the message is out of scope, or ask which of two or three topics is meant. The winner is routed
+//! the message is out of scope, or ask which of two or three topics is meant (minors wins only
+//! with a sign of someone under 18: a minors cue, or a teenager or a parent asking). The winner is routed
 //! for who is asking (an under-18 never gets an adult-only topic; a parent reads the winner's part
 //! for parents, with `parents` offered first) and comes with the other topics to offer (`also`).
 
@@ -16,7 +17,8 @@ pub(super) struct Choice {
     pub(super) scored: Vec<Scored>,
     /// Urgent topics fired by cues, the age rule or the model, in the urgency order.
     pub(super) fired: Vec<usize>,
-    /// Urgent topics whose urgent cue the message denies or only supposes.
+    /// Urgent topics whose urgent cue the message denies or only supposes, and minors when the
+    /// model overruled the age rule alone: offered, never answered for that.
     pub(super) touched: Vec<usize>,
     /// Topics whose question frame ("what are the signs", "is it legal to") the message uses,
     /// neither denied nor only supposed.

@@ -44,8 +44,8 @@ pub(super) type CueWeights = HashMap<usize, Vec<(f32, Option<HitSpan>)>>;
 pub(super) struct UrgentCues {
     /// Topics an urgent cue or the age rule fired.
     pub(super) fired: Vec<usize>,
-    /// Topics whose urgent cue the message denies or only supposes: offered, never answered for
-    /// that cue alone.
+    /// Topics whose urgent cue the message denies or only supposes, and minors when the model
+    /// overruled the age rule alone: offered, never answered for that cue alone.
     pub(super) touched: Vec<usize>,
     /// Topics whose urgent cue the message denies or takes back.
     pub(super) denied: Vec<usize>,
