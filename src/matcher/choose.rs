@@ -341,18 +341,21 @@ impl Matcher {
                 || matches!(c.audience, Audience::Under18 | Audience::Parent)
                 || c.scored.iter().any(|s| s.topic == t && s.cues > 0.0)
         };
+        // The three best topics, out of scope left out: what to offer when asking back.
+        let top_three = || -> Vec<usize> {
+            order
+                .iter()
+                .copied()
+                .filter(|&t| Some(t) != self.out_of_scope)
+                .take(3)
+                .collect()
+        };
         if !minors_shown(best) {
             note(&mut explain, || {
                 "model: minors fits best, but nothing says anyone is under 18: ask which one"
                     .to_owned()
             });
-            let options: Vec<usize> = order
-                .iter()
-                .copied()
-                .filter(|&t| Some(t) != self.out_of_scope)
-                .take(3)
-                .collect();
-            return self.ask_which(&options, c, explain);
+            return self.ask_which(&top_three(), c, explain);
         }
         // A word or two says little: ask back more readily than for a whole question.
         let ratio = if c.short {
@@ -367,13 +370,7 @@ impl Matcher {
                     self.topics[best].id, p[best], sc.model_short_sure_probability
                 )
             });
-            let options: Vec<usize> = order
-                .iter()
-                .copied()
-                .filter(|&t| Some(t) != self.out_of_scope)
-                .take(3)
-                .collect();
-            return self.ask_which(&options, c, explain);
+            return self.ask_which(&top_three(), c, explain);
         }
         let close: Vec<usize> = order[1..]
             .iter()
