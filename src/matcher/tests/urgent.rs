@@ -697,3 +697,15 @@ fn a_teenagers_age_and_danger_said_in_other_languages_are_read() {
         assert_eq!(m.classify(text).topic(), Some("crisis"), "{text:?}");
     }
 }
+
+#[test]
+fn a_quoted_goodbye_that_asks_to_tell_everyone_sorry_is_a_crisis() {
+    let m = real_matcher();
+    // A goodbye passed on by a friend: no word of dying in it, and still the plainest sign.
+    for text in [
+        "my cousin just texted 'tell everyone im sorry' and turned her phone off",
+        "he posted tell everyone i am sorry on his story and nobody can reach him",
+    ] {
+        assert_eq!(m.classify(text).topic(), Some("crisis"), "{text:?}");
+    }
+}
