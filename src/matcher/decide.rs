@@ -54,11 +54,9 @@ impl Matcher {
         {
             // An age the model does not read as about an under-18's pictures says who is asking,
             // not what about: nor does it win minors the combined score ("im 15, how do i ask a
-            // girl to prom"). The age rule's weight is the one without a span.
+            // girl to prom"). The age rule's weight is the one without a span; a topic left with
+            // no weight is dropped by `cue_scores`.
             weights.retain(|&(_, at)| at.is_some());
-            if weights.is_empty() {
-                cue_weights.remove(minors);
-            }
         }
         let cue_score = self.cue_scores(cue_weights, &mut explain);
         let scored = self.score(&cue_score, &per_topic, &toks, &mut explain);
