@@ -537,3 +537,56 @@ fn an_age_the_model_overrules_wins_minors_no_score_either() {
     assert!(!minors.contains("cues 4"), "{e}");
     assert_eq!(answer(&m, text).0, "OutOfScope");
 }
+
+/// Quiet crises, as older writers and long stories say them, are urgent cues of their own, not
+/// left to the model alone: the world better off without the writer, belongings given away,
+/// means looked at or put by, waking up as the disappointment.
+#[test]
+fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
+    let m = matcher();
+    for text in [
+        "i keep thinking everyone would be better off if i just wasnt around",
+        "ive started giving my stuff away to people",
+        "been in the shed most of the evening looking at the rope",
+        "every single morning im disappointed that i woke up",
+        "been saving my tablets for a few weeks",
+        "i dont deserve to live after what i did",
+        "is there a way to die that looks like an accident",
+        "vorrei addormentarmi e non svegliarmi più",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(
+            e.lines()
+                .any(|l| l.starts_with("cue: crisis") && l.contains("Urgent")),
+            "{text:?}\n{e}"
+        );
+        assert_eq!(answer(&m, text).0, "crisis", "{text:?}");
+    }
+}
+
+/// A photo alone does not make a threat sextortion: a landlord's photos of the damage are photos
+/// too. With nothing intimate named and the model sure, the threat cue is evidence only; naming
+/// nudes keeps it sextortion.
+#[test]
+fn a_threat_with_photos_of_the_damage_is_not_sextortion_but_one_with_nudes_is() {
+    let m = matcher();
+    let text = "my landlord says he'll send his photos of the damage to the court unless i pay for the carpet";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("nothing intimate named"), "{e}");
+    assert_ne!(answer(&m, text).0, "sextortion", "{e}");
+    let text = "my ex says he'll send my nudes to my family unless i pay him";
+    assert_eq!(answer(&m, text).0, "sextortion");
+}
+
+/// The model's sure out-of-scope reading does not overrule a sharing cue in a message that names
+/// something intimate: photos posted on a fake account are everyday trouble, intimate ones are
+/// not (the session-21 model read this at 0.93 out of scope, after a batch of photo troubles).
+#[test]
+fn intimate_photos_posted_on_a_fake_account_are_shared_without_consent() {
+    let m = matcher();
+    let text = "someone is posting my pre-transition intimate photos on a fake account and \
+                tagging my dating profile. how do I get it removed and is this even a crime";
+    let e = m.explain(text).to_string();
+    assert!(!e.contains("count as evidence only"), "{e}");
+    assert_eq!(answer(&m, text).0, "non-consensual-sharing", "{e}");
+}

@@ -59,9 +59,10 @@ pub(super) struct UrgentCues {
     /// age says who is asking, so a threat or a danger the model finds in the same message
     /// outranks it more easily than it outranks a cue ("im 15 and he says he'll post them").
     pub(super) minors_by_age_alone: bool,
-    /// The message names a picture, a video or something sexual (the age rule's image and
-    /// explicit words), denied or not.
-    pub(super) pictured: bool,
+    /// The message names something intimate (`rules.intimate_words`: a nude, a sext, a body
+    /// part), denied or not. A photo or a video alone is not: a landlord's photos of the
+    /// damage are photos too.
+    pub(super) intimate: bool,
     /// The model overruled the age rule alone: its weight no longer counts for `minors`.
     pub(super) age_overruled: bool,
 }
@@ -194,9 +195,7 @@ impl Matcher {
         }
         urgent.speaker_minor = age.speaker_minor;
         let rules = &self.data.rules;
-        urgent.pictured = toks
-            .iter()
-            .any(|t| rules.image.contains(&t.term) || rules.explicit.contains(&t.term));
+        urgent.intimate = toks.iter().any(|t| rules.intimate.contains(&t.term));
         if let Some(minors) = self.by_id.get(topics::MINORS).copied()
             && let Some(reason) = &age.fired
         {

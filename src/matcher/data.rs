@@ -59,6 +59,7 @@ struct RawRules {
     child_context: Vec<String>,
     explicit_words: Vec<String>,
     image_words: Vec<String>,
+    intimate_words: Vec<String>,
     age_units: Vec<String>,
     about_words: Vec<String>,
     partner_words: Vec<String>,
@@ -135,12 +136,14 @@ pub(crate) struct Scoring {
     /// When the model reads the message as out of scope with at least this probability, the
     /// urgent cues of the urgency-ordered topics after crisis, sextortion and minors count as
     /// evidence only, not as a win outright: "pressuring me to sign a lease" and "how do I say
-    /// no to my manager" are about a landlord and a job. Over 1: never.
+    /// no to my manager" are about a landlord and a job. Never in a message that names
+    /// something intimate (`rules.intimate_words`). Over 1: never.
     pub model_out_of_scope_over_cue_probability: f32,
-    /// The same for sextortion's urgent cues, in a message with no picture, video or sexual word
-    /// (the age rule's image and explicit words): a threat with a condition and nothing intimate
-    /// ("the landlord is threatening to keep my deposit unless I pay", "a parking fine: pay or
-    /// court") is about something else when the model is this sure. Over 1: never.
+    /// The same for sextortion's urgent cues, in a message that names nothing intimate
+    /// (`rules.intimate_words`; a photo or a video alone is not intimate): a threat with a
+    /// condition and nothing intimate ("the landlord is threatening to keep my deposit unless I
+    /// pay", "pay for the damage or my photos of it go to court") is about something else when
+    /// the model is this sure. Over 1: never.
     pub model_out_of_scope_over_threat_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,
@@ -229,6 +232,8 @@ pub(crate) struct AgeRules {
     pub child: PatternSet,
     pub explicit: HashSet<String>,
     pub image: HashSet<String>,
+    /// Words that make a picture intimate; a photo word alone does not ("photos of the damage").
+    pub intimate: HashSet<String>,
     pub units: HashSet<String>,
     pub about: HashSet<String>,
     pub partner: HashSet<String>,
@@ -413,6 +418,7 @@ fn read_rules(
     for (key, list) in [
         ("rules.explicit_words", &r.explicit_words),
         ("rules.image_words", &r.image_words),
+        ("rules.intimate_words", &r.intimate_words),
         ("rules.legal_words", &r.legal_words),
     ] {
         for word in list {
@@ -432,6 +438,7 @@ fn read_rules(
         child: compile_set(n, "rules.child_context", &r.child_context, problems),
         explicit: fold(n, &r.explicit_words),
         image: fold(n, &r.image_words),
+        intimate: fold(n, &r.intimate_words),
         units: fold(n, &r.age_units),
         about: fold(n, &r.about_words),
         partner: fold(n, &r.partner_words),

@@ -389,11 +389,14 @@ impl Matcher {
         }
         if let Some(p) = out_of_scope
             && p >= sc.model_out_of_scope_over_cue_probability
+            && !urgent.intimate
         {
             // Pressure, monitoring and sharing words are everyday words too ("my landlord is
             // pressuring me", "how do I say no to my manager"): when the model is sure the
-            // message is about something else, their cues are evidence, not a win. Crisis,
-            // sextortion and minors keep theirs whatever the model says.
+            // message is about something else, their cues are evidence, not a win. Not when the
+            // message names something intimate ("posting my intimate photos on a fake account"):
+            // then it is about that. Crisis, sextortion and minors keep theirs whatever the
+            // model says.
             let before = urgent.fired.len();
             urgent.fired.retain(|&t| {
                 self.topics[t]
@@ -412,7 +415,7 @@ impl Matcher {
         }
         if let Some(p) = out_of_scope
             && p >= sc.model_out_of_scope_over_threat_probability
-            && !urgent.pictured
+            && !urgent.intimate
             && let Some(sextortion) = self.by_id.get(topics::SEXTORTION).copied()
             && urgent.fired.contains(&sextortion)
         {
@@ -421,7 +424,7 @@ impl Matcher {
             urgent.fired.retain(|&t| t != sextortion);
             note(explain, || {
                 format!(
-                    "model: out of scope at {p:.2}, over {:.2}, and no picture or sexual word: \
+                    "model: out of scope at {p:.2}, over {:.2}, and nothing intimate named: \
                      the threat cue counts as evidence only",
                     sc.model_out_of_scope_over_threat_probability
                 )
