@@ -8,7 +8,6 @@ use crate::{
     topics::{self, OUT_OF_SCOPE, URGENCY},
 };
 
-/// The urgent topics whose recall must be 1.00.
 /// Confused pairs shown in the report.
 const TOP_CONFUSIONS: usize = 10;
 
