@@ -126,6 +126,11 @@ pub(crate) struct Scoring {
     /// threat or a danger in the same message comes first ("im 15 and he says he'll post them
     /// unless I pay").
     pub model_over_age_rule_probability: f32,
+    /// The threshold instead for `minors` found by the model alone when nothing says anyone is
+    /// under 18 (no minors cue or age, and the model reads neither a teenager nor a parent
+    /// asking): minors is urgent because of who is in the pictures, and "the pics we sent" is
+    /// asked about, while "the girl I've been sexting turned out to be 16" is read as minors.
+    pub model_unseen_minor_probability: f32,
     /// When only the age rule made `minors` urgent, on a reading that is not firm (a child and a
     /// picture word somewhere in the message, or the writer's age with no picture word) and
     /// with no minors cue, the model must give `minors` at least this and must not read the
@@ -186,6 +191,7 @@ impl Default for Scoring {
             model_denied_urgent_probability: 0.9,
             model_over_urgent_cue_probability: 0.9,
             model_over_age_rule_probability: 0.9,
+            model_unseen_minor_probability: 0.0,
             model_age_rule_probability: 0.0,
             model_out_of_scope_over_cue_probability: 2.0,
             model_out_of_scope_over_threat_probability: 2.0,

@@ -47,7 +47,20 @@ impl Matcher {
         // A word or two with no cue at all says too little for the model alone to answer.
         let short = toks.len() <= self.data.scoring.model_short_words;
         let vague = short && hits.is_empty();
-        let suppressed = self.urgency(prediction.as_ref(), &mut urgent, vague, &mut explain);
+        // Someone under 18 is in view: a minors cue or the age rule, or the model reading a
+        // teenager or a parent asking.
+        let minor_in_view = matches!(audience, Audience::Under18 | Audience::Parent)
+            || urgent.speaker_minor
+            || self
+                .by_id
+                .get(topics::MINORS)
+                .is_some_and(|m| cue_weights.contains_key(m));
+        let suppressed = self.urgency(
+            prediction.as_ref(),
+            &mut urgent,
+            (vague, minor_in_view),
+            &mut explain,
+        );
         if urgent.age_overruled
             && let Some(minors) = self.by_id.get(topics::MINORS)
             && let Some(weights) = cue_weights.get_mut(minors)
@@ -332,13 +345,14 @@ impl Matcher {
     }
 
     /// The urgency rules: an urgent topic the model is sure enough of joins the ones the cues
-    /// fired, and `fired` is put in the urgency order. Returns the urgent topics whose cue the
+    /// fired (minors only with someone under 18 in view), and `fired` is put in the urgency
+    /// order. Returns the urgent topics whose cue the
     /// message denies and that the model is not sure enough of to overrule the denial.
     fn urgency(
         &self,
         prediction: Option<&learned::Prediction>,
         urgent: &mut UrgentCues,
-        vague: bool,
+        (vague, minor_in_view): (bool, bool),
         explain: &mut Option<&mut Analysis>,
     ) -> Vec<usize> {
         let sc = &self.data.scoring;
@@ -495,7 +509,17 @@ impl Matcher {
                     suppressed.push(t);
                     continue;
                 }
-                if pred.topics[c] >= threshold && top_two.contains(&c) {
+                // Minors is urgent because of who is in the pictures: with no sign of anyone
+                // under 18, the model must be sure ("the pics we sent" is asked about).
+                let unseen_minor = id == topics::MINORS && !minor_in_view;
+                let before = threshold;
+                if unseen_minor {
+                    threshold = threshold.max(sc.model_unseen_minor_probability);
+                }
+                if !top_two.contains(&c) {
+                    continue;
+                }
+                if pred.topics[c] >= threshold {
                     note(explain, || {
                         format!(
                             "model: {id} at {:.2}, over its urgent threshold {threshold:.2}: urgent",
@@ -503,6 +527,14 @@ impl Matcher {
                         )
                     });
                     urgent.fired.push(t);
+                } else if unseen_minor && pred.topics[c] >= before {
+                    note(explain, || {
+                        format!(
+                            "model: minors at {:.2}, under {threshold:.2} with nothing saying \
+                             anyone is under 18: not urgent",
+                            pred.topics[c]
+                        )
+                    });
                 }
             }
         }
