@@ -73,6 +73,8 @@ struct RawRules {
     legal_words: Vec<String>,
     #[serde(default)]
     helper_frames: Vec<String>,
+    #[serde(default)]
+    parent_frames: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,6 +169,8 @@ pub(crate) struct Scoring {
     pub model_audience_probability: f32,
     /// With a helper frame ("my friend says she ..."), the helper audience needs only this.
     pub model_helper_frame_probability: f32,
+    /// With a parent frame ("my child", "my 14-year-old"), the parent audience needs only this.
+    pub model_parent_frame_probability: f32,
 }
 
 impl Default for Scoring {
@@ -202,6 +206,7 @@ impl Default for Scoring {
             model_short_sure_probability: 0.0,
             model_audience_probability: 0.3,
             model_helper_frame_probability: 0.1,
+            model_parent_frame_probability: 0.1,
         }
     }
 }
@@ -255,6 +260,9 @@ pub(crate) struct AgeRules {
     /// The message is about someone close to the writer ("my friend says she ..."): with some
     /// support from the model, the writer is a helper.
     pub helper: PatternSet,
+    /// The message is about the writer's own child ("my child is on WhatsApp all the time"):
+    /// with some support from the model, the writer is a parent.
+    pub parent: PatternSet,
 }
 
 /// Everything `_matcher.toml` says, validated and compiled: the lexicon, word lists, rules and
@@ -453,6 +461,7 @@ fn read_rules(
         speculative: fold(n, &r.speculative_words),
         legal: fold(n, &r.legal_words),
         helper: compile_set(n, "rules.helper_frames", &r.helper_frames, problems),
+        parent: compile_set(n, "rules.parent_frames", &r.parent_frames, problems),
     }
 }
 

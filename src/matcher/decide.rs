@@ -15,6 +15,16 @@ use super::{
 /// counts most, but a topic whose examples agree beats one lucky look-alike.
 const NEIGHBOUR_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.25];
 
+/// What the urgency rules need to know of the message beyond the cues: how much it says, and
+/// whether anyone under 18 is in view.
+#[derive(Debug, Clone, Copy)]
+struct Asking {
+    /// A word or two with no cue at all.
+    vague: bool,
+    /// A minors cue or the age rule fired, or the model reads a teenager or a parent asking.
+    minor_in_view: bool,
+}
+
 /// One topic's evidence: its cue score, its neighbour score and the total they make.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Scored {
@@ -58,7 +68,10 @@ impl Matcher {
         let suppressed = self.urgency(
             prediction.as_ref(),
             &mut urgent,
-            (vague, minor_in_view),
+            Asking {
+                vague,
+                minor_in_view,
+            },
             &mut explain,
         );
         if urgent.age_overruled
@@ -296,20 +309,41 @@ impl Matcher {
             .map(|p| p.audience(sc.model_audience_probability))
             .unwrap_or_default();
         // "My friend says she wants to end it all": the words are the friend's, and the model
-        // reads them as the writer's; a helper frame lowers the bar for the helper audience.
+        // reads them as the writer's; "my child is on WhatsApp all the time" is a parent's
+        // worry in the words a teenager's friend might use. A helper or a parent frame lowers
+        // the bar for that audience.
+        let rules = &self.data.rules;
+        let frames = [
+            (
+                Audience::Helper,
+                &rules.helper,
+                sc.model_helper_frame_probability,
+            ),
+            (
+                Audience::Parent,
+                &rules.parent,
+                sc.model_parent_frame_probability,
+            ),
+        ];
         if let Some(p) = &prediction
             && audience == Audience::Myself
-            && p.audiences[Audience::Helper as usize] >= sc.model_helper_frame_probability
-            && !self.data.rules.helper.find_all(toks).is_empty()
+            && let Some((framed, at_least)) = frames
+                .into_iter()
+                .filter(|(a, set, bar)| {
+                    p.audiences[*a as usize] >= *bar && !set.find_all(toks).is_empty()
+                })
+                .max_by(|x, y| p.audiences[x.0 as usize].total_cmp(&p.audiences[y.0 as usize]))
+                .map(|(a, _, bar)| (a, bar))
         {
             note(explain, || {
                 format!(
-                    "helper frame: helper at {:.2}, over {:.2}",
-                    p.audiences[Audience::Helper as usize],
-                    sc.model_helper_frame_probability
+                    "{} frame: {} at {:.2}, over {at_least:.2}",
+                    framed.id(),
+                    framed.id(),
+                    p.audiences[framed as usize],
                 )
             });
-            audience = Audience::Helper;
+            audience = framed;
         }
         if let Some(pred) = &prediction {
             self.note_model(pred, model_text.unwrap_or(text), explain.as_deref_mut());
@@ -352,9 +386,13 @@ impl Matcher {
         &self,
         prediction: Option<&learned::Prediction>,
         urgent: &mut UrgentCues,
-        (vague, minor_in_view): (bool, bool),
+        asking: Asking,
         explain: &mut Option<&mut Analysis>,
     ) -> Vec<usize> {
+        let Asking {
+            vague,
+            minor_in_view,
+        } = asking;
         let sc = &self.data.scoring;
         let mut suppressed: Vec<usize> = Vec::new();
         // The model's topics, likeliest first (sorted once), and its out-of-scope probability
