@@ -379,9 +379,9 @@ impl Matcher {
     }
 
     /// The urgency rules: an urgent topic the model is sure enough of joins the ones the cues
-    /// fired (minors only with someone under 18 in view), and `fired` is put in the urgency
-    /// order. Returns the urgent topics whose cue the
-    /// message denies and that the model is not sure enough of to overrule the denial.
+    /// fired (minors only with someone under 18 in view, or with the model sure), and `fired`
+    /// is put in the urgency order. Returns the urgent topics whose cue the message denies and
+    /// that the model is not sure enough of to overrule the denial.
     fn urgency(
         &self,
         prediction: Option<&learned::Prediction>,
