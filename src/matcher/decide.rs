@@ -336,11 +336,10 @@ impl Matcher {
                 .map(|(a, _, bar)| (a, bar))
         {
             note(explain, || {
+                let id = framed.id();
                 format!(
-                    "{} frame: {} at {:.2}, over {at_least:.2}",
-                    framed.id(),
-                    framed.id(),
-                    p.audiences[framed as usize],
+                    "{id} frame: {id} at {:.2}, over {at_least:.2}",
+                    p.audiences[framed as usize]
                 )
             });
             audience = framed;
