@@ -19,7 +19,7 @@ pub(super) struct HitSpan {
 /// The best hit of one cue.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct HitState {
-    /// A negator before it or a retraction after it denies it.
+    /// A negator before it (unless a hedge is next to it) or a retraction after it denies it.
     negated: bool,
     /// It follows a hypothetical frame in its sentence.
     hypothetical: bool,
@@ -87,23 +87,39 @@ impl Matcher {
             .into_iter()
             .map(|(_, s)| s.start)
             .collect();
+        let hedge_starts: Vec<usize> = self
+            .data
+            .hedges
+            .find_all(toks)
+            .into_iter()
+            .map(|(_, s)| s.start)
+            .collect();
         let mut best_hit: HashMap<usize, HitState> = HashMap::new();
         for (cue, span) in self.data.cue_patterns.find_all(toks) {
             let sentence = toks[span.start].sentence;
             // A negator up to three words before, in the same clause and not followed by a
             // word that says it goes on ("cant stop cutting myself"), or a retraction starting
             // up to three words after ("kill me (not literally)"), denies the cue.
+            // A hedge between the negator and two words after the cue makes the denial a
+            // half-denial, which does not disarm it ("not threatening exactly").
             let from = span.start.saturating_sub(3);
-            let negated = toks[from..span.start].iter().enumerate().any(|(i, t)| {
-                t.sentence == sentence
-                    && self.data.negators.contains(&t.term)
-                    && !toks[from + i + 1..span.start].iter().any(|u| {
-                        self.data.clause_starts.contains(&u.term)
-                            || self.data.continuers.contains(&u.term)
-                    })
-            }) || retraction_starts
-                .iter()
-                .any(|&r| r >= span.end && r <= span.end + 3);
+            let hedged = hedge_starts.iter().any(|&h| {
+                h >= from
+                    && h <= span.end + 2
+                    && toks.get(h).is_some_and(|t| t.sentence == sentence)
+            });
+            let negated = (!hedged
+                && toks[from..span.start].iter().enumerate().any(|(i, t)| {
+                    t.sentence == sentence
+                        && self.data.negators.contains(&t.term)
+                        && !toks[from + i + 1..span.start].iter().any(|u| {
+                            self.data.clause_starts.contains(&u.term)
+                                || self.data.continuers.contains(&u.term)
+                        })
+                }))
+                || retraction_starts
+                    .iter()
+                    .any(|&r| r >= span.end && r <= span.end + 3);
             let hypothetical = hyp_ends
                 .iter()
                 .any(|&(s, end)| s == sentence && end <= span.start);

@@ -44,6 +44,8 @@ struct RawWords {
     #[serde(default)]
     retractions: Vec<String>,
     #[serde(default)]
+    hedges: Vec<String>,
+    #[serde(default)]
     clause_starts: Vec<String>,
     #[serde(default)]
     continuers: Vec<String>,
@@ -276,6 +278,9 @@ pub struct MatcherData {
     pub(crate) hypothetical: PatternSet,
     /// Phrases right after an urgent cue that take it back ("kill me (not literally)").
     pub(crate) retractions: PatternSet,
+    /// Phrases that make a denial next to a cue a hedge ("not threatening exactly"): the cue
+    /// stands.
+    pub(crate) hedges: PatternSet,
     /// Words that open a new clause: a negator before one does not reach a cue after it
     /// ("im not ok i want to die").
     pub(crate) clause_starts: HashSet<String>,
@@ -321,6 +326,7 @@ impl MatcherData {
             domain: fold(&normalizer, &raw.words.domain),
             hypothetical: words.hypothetical,
             retractions: words.retractions,
+            hedges: words.hedges,
             clause_starts: fold(&normalizer, &raw.words.clause_starts),
             continuers: fold(&normalizer, &raw.words.continuers),
             noise: words.noise,
@@ -368,6 +374,7 @@ struct Words {
     hypothetical: PatternSet,
     noise: PatternSet,
     retractions: PatternSet,
+    hedges: PatternSet,
 }
 
 /// The `[words]` section: the word lists that must not be empty, and the phrase lists compiled.
@@ -395,6 +402,7 @@ fn read_words(words: &RawWords, normalizer: &Normalizer, problems: &mut Vec<Stri
             &words.retractions,
             problems,
         ),
+        hedges: compile_set(normalizer, "words.hedges", &words.hedges, problems),
     }
 }
 

@@ -709,3 +709,28 @@ fn a_quoted_goodbye_that_asks_to_tell_everyone_sorry_is_a_crisis() {
         assert_eq!(m.classify(text).topic(), Some("crisis"), "{text:?}");
     }
 }
+
+#[test]
+fn a_hedged_denial_leaves_the_cue_standing() {
+    let m = real_matcher();
+    let threat_cue = |text: &str| -> String {
+        m.explain(text)
+            .to_string()
+            .lines()
+            .find(|l| l.starts_with("cue: sextortion") && l.contains("threaten"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let denied = threat_cue("my ex still has the pics but he is not threatening me");
+    assert!(denied.contains("(negated)"), "{denied}");
+    for text in [
+        "my ex keeps saying he still has the pics. not threatening exactly, but it feels like it",
+        "he is not technically threatening me but he keeps bringing up the pics",
+    ] {
+        let hit = threat_cue(text);
+        assert!(
+            !hit.is_empty() && !hit.contains("(negated)"),
+            "{text}: {hit}"
+        );
+    }
+}
