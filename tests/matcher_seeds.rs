@@ -590,3 +590,18 @@ fn intimate_photos_posted_on_a_fake_account_are_shared_without_consent() {
     assert!(!e.contains("count as evidence only"), "{e}");
     assert_eq!(answer(&m, text).0, "non-consensual-sharing", "{e}");
 }
+
+/// "who's 15" and "she's 15" are ages like "is 15": the apostrophe joins and the s goes, so
+/// the age rule reads "who 15" and "she 15" as someone else's age next to a picture.
+#[test]
+fn an_age_said_with_whos_or_shes_is_read_by_the_age_rule() {
+    let m = matcher();
+    for text in [
+        "my mate who's 15 sent a nude to some lad off snapchat and wants it deleted",
+        "my best friend, she's 14, sent pics to a guy she met online",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("age rule: someone aged 1"), "{e}");
+        assert_eq!(answer(&m, text).0, "minors", "{e}");
+    }
+}
