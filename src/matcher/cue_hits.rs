@@ -80,20 +80,14 @@ impl Matcher {
             .into_iter()
             .map(|(_, s)| (toks[s.start].sentence, s.end))
             .collect();
-        let retraction_starts: Vec<usize> = self
-            .data
-            .retractions
-            .find_all(toks)
-            .into_iter()
-            .map(|(_, s)| s.start)
-            .collect();
-        let hedge_starts: Vec<usize> = self
-            .data
-            .hedges
-            .find_all(toks)
-            .into_iter()
-            .map(|(_, s)| s.start)
-            .collect();
+        let starts = |set: &super::cues::PatternSet| -> Vec<usize> {
+            set.find_all(toks)
+                .into_iter()
+                .map(|(_, s)| s.start)
+                .collect()
+        };
+        let retraction_starts = starts(&self.data.retractions);
+        let hedge_starts = starts(&self.data.hedges);
         let mut best_hit: HashMap<usize, HitState> = HashMap::new();
         for (cue, span) in self.data.cue_patterns.find_all(toks) {
             let sentence = toks[span.start].sentence;
