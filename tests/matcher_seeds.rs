@@ -553,6 +553,9 @@ fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
         "i dont deserve to live after what i did",
         "is there a way to die that looks like an accident",
         "vorrei addormentarmi e non svegliarmi più",
+        "my cousin keeps saying she won't be here next week anyway, since the photo went round",
+        "found him in his room with a belt this morning, hes ok now, it started with the blackmail",
+        "i wake up and wish i hadnt. every single day since the pics got out",
     ] {
         let e = m.explain(text).to_string();
         assert!(
