@@ -97,20 +97,20 @@ impl Matcher {
             // A hedge between the negator and two words after the cue makes the denial a
             // half-denial, which does not disarm it ("not threatening exactly").
             let from = span.start.saturating_sub(3);
-            let hedged = hedge_starts.iter().any(|&h| {
-                h >= from
-                    && h <= span.end + 2
-                    && toks.get(h).is_some_and(|t| t.sentence == sentence)
+            let by_negator = toks[from..span.start].iter().enumerate().any(|(i, t)| {
+                t.sentence == sentence
+                    && self.data.negators.contains(&t.term)
+                    && !toks[from + i + 1..span.start].iter().any(|u| {
+                        self.data.clause_starts.contains(&u.term)
+                            || self.data.continuers.contains(&u.term)
+                    })
             });
-            let negated = (!hedged
-                && toks[from..span.start].iter().enumerate().any(|(i, t)| {
-                    t.sentence == sentence
-                        && self.data.negators.contains(&t.term)
-                        && !toks[from + i + 1..span.start].iter().any(|u| {
-                            self.data.clause_starts.contains(&u.term)
-                                || self.data.continuers.contains(&u.term)
-                        })
-                }))
+            let hedged = || {
+                hedge_starts
+                    .iter()
+                    .any(|&h| (from..=span.end + 2).contains(&h) && toks[h].sentence == sentence)
+            };
+            let negated = (by_negator && !hedged())
                 || retraction_starts
                     .iter()
                     .any(|&r| r >= span.end && r <= span.end + 3);
