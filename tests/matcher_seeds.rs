@@ -556,6 +556,11 @@ fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
         "my cousin keeps saying she won't be here next week anyway, since the photo went round",
         "found him in his room with a belt this morning, hes ok now, it started with the blackmail",
         "i wake up and wish i hadnt. every single day since the pics got out",
+        "my brother said he wished he was dead after the video went round his school",
+        "honestly dying would be easier than my dad seeing those pictures",
+        "ending things would be easier for everyone now the pictures are everywhere",
+        "she has cuts on her arms since the photos went round",
+        "mi hermana tiene cortes en los brazos desde que pasaron sus fotos",
     ] {
         let e = m.explain(text).to_string();
         assert!(
@@ -564,6 +569,30 @@ fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
             "{text:?}\n{e}"
         );
         assert_eq!(answer(&m, text).0, "crisis", "{text:?}");
+    }
+}
+
+/// A demand said as a price with "or", the pictures getting posted as the other half of a demand,
+/// and a threat to send or post said in French, Spanish, Portuguese or Italian are sextortion
+/// cues, so a teenager threatened this way gets the sextortion answer, not the minors one.
+#[test]
+fn a_threat_said_as_a_price_or_in_another_language_outranks_the_age_rule() {
+    let m = matcher();
+    for text in [
+        "im 15 and a guy wants £50 or the video goes to my whole year",
+        "i'm 14 and someone wants my snapchat password or my pics get posted",
+        "j'ai 16 ans et il menace de publier mes photos si je ne paie pas",
+        "tengo 15 y mi ex me amenaza con subir mis fotos",
+        "tenho 15 anos e ele ameaça postar as minhas fotos",
+        "ho 16 anni e mi minaccia di pubblicare le mie foto",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(
+            e.lines()
+                .any(|l| l.starts_with("cue: sextortion") && l.contains("Urgent")),
+            "{text:?}\n{e}"
+        );
+        assert_eq!(answer(&m, text).0, "sextortion", "{text:?}\n{e}");
     }
 }
 
