@@ -596,6 +596,19 @@ fn a_threat_said_as_a_price_or_in_another_language_outranks_the_age_rule() {
     }
 }
 
+/// The model's out-of-scope reading overrules an age rule that fired alone ("im 16, how do i ask
+/// a girl out"), not one beside another urgent topic's cue: a face put onto a naked body is this
+/// bot's subject whatever the model reads (the 110-batch model: out of scope at 0.69), and the
+/// age says whose picture it is.
+#[test]
+fn a_pupils_face_put_on_a_naked_body_is_minors_though_the_model_reads_it_off_topic() {
+    let m = matcher();
+    let text = "year 8 - someone photoshopped my face onto a naked woman";
+    let e = m.explain(text).to_string();
+    assert!(!e.contains("over the age rule alone"), "{e}");
+    assert_eq!(answer(&m, text).0, "minors", "{e}");
+}
+
 /// A photo alone does not make a threat sextortion: a landlord's photos of the damage are photos
 /// too. With nothing intimate named and the model sure, the threat cue is evidence only; naming
 /// nudes keeps it sextortion.

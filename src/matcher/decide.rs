@@ -416,9 +416,14 @@ impl Matcher {
             // Nor is a teenager's hello, or a question about the bot itself ("hi im 15, is this
             // for teens too"): the age says who is asking, and the audience keeps it.
             // ABOUT_THE_BOT includes out of scope.
-            let off_topic = ranked.first().is_some_and(|&best| {
-                topics::ABOUT_THE_BOT.contains(&self.topics[self.model_topic[best]].id.as_str())
-            });
+            // Not when another urgent topic's cue fired ("someone photoshopped my face onto a
+            // naked body"): then the message is about this bot's subjects whatever the model
+            // reads, and the age says whose picture it is.
+            let other_urgent = urgent.fired.iter().any(|&t| t != minors);
+            let off_topic = !other_urgent
+                && ranked.first().is_some_and(|&best| {
+                    topics::ABOUT_THE_BOT.contains(&self.topics[self.model_topic[best]].id.as_str())
+                });
             if off_topic || pred.topics[c] < sc.model_age_rule_probability {
                 note(explain, || {
                     if off_topic {
