@@ -29,6 +29,18 @@ fn answer(m: &Matcher, text: &str) -> (String, Option<Audience>, Vec<String>) {
     }
 }
 
+/// `text` is answered with `topic`, through an urgent cue of that topic (not the model's guess).
+fn assert_an_urgent_cue_answers(m: &Matcher, topic: &str, text: &str) {
+    let e = m.explain(text).to_string();
+    let cue = format!("cue: {topic} ");
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with(&cue) && l.contains("Urgent")),
+        "{text:?}\n{e}"
+    );
+    assert_eq!(answer(m, text).0, topic, "{text:?}\n{e}");
+}
+
 #[test]
 fn the_frightened_parent_gets_the_parents_answer() {
     let m = matcher();
@@ -562,13 +574,7 @@ fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
         "she has cuts on her arms since the photos went round",
         "mi hermana tiene cortes en los brazos desde que pasaron sus fotos",
     ] {
-        let e = m.explain(text).to_string();
-        assert!(
-            e.lines()
-                .any(|l| l.starts_with("cue: crisis") && l.contains("Urgent")),
-            "{text:?}\n{e}"
-        );
-        assert_eq!(answer(&m, text).0, "crisis", "{text:?}");
+        assert_an_urgent_cue_answers(&m, "crisis", text);
     }
 }
 
@@ -586,13 +592,7 @@ fn a_threat_said_as_a_price_or_in_another_language_outranks_the_age_rule() {
         "tenho 15 anos e ele ameaça postar as minhas fotos",
         "ho 16 anni e mi minaccia di pubblicare le mie foto",
     ] {
-        let e = m.explain(text).to_string();
-        assert!(
-            e.lines()
-                .any(|l| l.starts_with("cue: sextortion") && l.contains("Urgent")),
-            "{text:?}\n{e}"
-        );
-        assert_eq!(answer(&m, text).0, "sextortion", "{text:?}\n{e}");
+        assert_an_urgent_cue_answers(&m, "sextortion", text);
     }
 }
 
