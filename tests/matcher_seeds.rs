@@ -573,6 +573,9 @@ fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
         "ending things would be easier for everyone now the pictures are everywhere",
         "she has cuts on her arms since the photos went round",
         "mi hermana tiene cortes en los brazos desde que pasaron sus fotos",
+        "she wears long sleeves all summer since the pics went round",
+        "there's no one to miss me anyway since the pics went round",
+        "no one would even notice if i was gone",
     ] {
         assert_an_urgent_cue_answers(&m, "crisis", text);
     }
@@ -605,8 +608,53 @@ fn a_pupils_face_put_on_a_naked_body_is_minors_though_the_model_reads_it_off_top
     let m = matcher();
     let text = "year 8 - someone photoshopped my face onto a naked woman";
     let e = m.explain(text).to_string();
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with("cue: non-consensual-sharing") && l.contains("Urgent")),
+        "{e}"
+    );
     assert!(!e.contains("over the age rule alone"), "{e}");
     assert_eq!(answer(&m, text).0, "minors", "{e}");
+    // A pressure cue alone is an everyday word: a teenager's question about something else is
+    // still not answered with the minors text.
+    let text = "im 15, how do i say no to my mates about vaping";
+    assert_ne!(answer(&m, text).0, "minors", "{}", m.explain(text));
+}
+
+/// The session-25 cues keep clear of their everyday look-alikes: anger at someone ("I wish he
+/// was dead"), a relationship ending, a number of pictures asked for, a worry about a hack, and
+/// keeping one's face out of a picture (which is safer sexting).
+#[test]
+fn the_new_urgent_cues_leave_their_look_alikes_alone() {
+    let m = matcher();
+    for (text, not) in [
+        ("i wish he was dead for posting my pics", "crisis"),
+        (
+            "ending things would be best, we just fight all the time",
+            "crisis",
+        ),
+        ("i got a paper cut on my arm lol", "crisis"),
+        (
+            "he wants 2 or 3 pics a day and i dont want to send that many",
+            "sextortion",
+        ),
+        (
+            "what if my phone gets hacked or my nudes get leaked",
+            "sextortion",
+        ),
+        (
+            "should i show my face on my nudes or is that stupid",
+            "non-consensual-sharing",
+        ),
+    ] {
+        let e = m.explain(text).to_string();
+        let cue = format!("cue: {not} ");
+        assert!(
+            !e.lines()
+                .any(|l| l.starts_with(&cue) && l.contains("Urgent") && !l.contains("negated")),
+            "{text:?}\n{e}"
+        );
+    }
 }
 
 /// A photo alone does not make a threat sextortion: a landlord's photos of the damage are photos

@@ -205,9 +205,12 @@ impl Matcher {
     fn answer(&self, c: &Choice, winner: usize, explain: &mut Option<&mut Analysis>) -> Outcome {
         let mut audience = c.audience;
         // The parents answer is for a parent or carer asking about their child (all but a few
-        // dozen of the corpus's 2,000 parents messages): when it wins, the model's "themself" is
-        // a parent whose words it read as an adult's own worry ("my child is on WhatsApp all the
-        // time"). A helper (a grandparent, an aunt) or a teenager stays who they are.
+        // dozen of the corpus's 2,000 parents messages): when it wins with the audience read as
+        // the person themself, the reader is taken to be a parent ("my child is on WhatsApp all
+        // the time", read by the model as an adult's own worry). A helper or a teenager the
+        // model or the age rule recognised stays who they are. The parents answer has no part
+        // for parents of its own, so this changes the audience the outcome carries (to replies,
+        // follow-ups and `ask --json`), not the text.
         if audience == Audience::Myself && self.topics[winner].id == topics::PARENTS {
             note(explain, || {
                 "the parents answer: a parent or carer asking".to_owned()

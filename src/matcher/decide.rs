@@ -416,10 +416,18 @@ impl Matcher {
             // Nor is a teenager's hello, or a question about the bot itself ("hi im 15, is this
             // for teens too"): the age says who is asking, and the audience keeps it.
             // ABOUT_THE_BOT includes out of scope.
-            // Not when another urgent topic's cue fired ("someone photoshopped my face onto a
-            // naked body"): then the message is about this bot's subjects whatever the model
-            // reads, and the age says whose picture it is.
-            let other_urgent = urgent.fired.iter().any(|&t| t != minors);
+            // Not when a crisis or sextortion cue fired, or another urgent topic's cue in a
+            // message that names something intimate ("someone photoshopped my face onto a naked
+            // body"): then it is about this bot's subjects whatever the model reads, and the age
+            // says whose picture it is. Pressure, monitoring and sharing cues alone are everyday
+            // words ("im 15, how do i say no to my mates about vaping").
+            let other_urgent = urgent.fired.iter().any(|&t| {
+                t != minors
+                    && (urgent.intimate
+                        || self.topics[t]
+                            .urgency
+                            .is_some_and(|r| r < topics::MOST_URGENT))
+            });
             let off_topic = !other_urgent
                 && ranked.first().is_some_and(|&best| {
                     topics::ABOUT_THE_BOT.contains(&self.topics[self.model_topic[best]].id.as_str())
