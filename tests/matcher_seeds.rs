@@ -29,16 +29,25 @@ fn answer(m: &Matcher, text: &str) -> (String, Option<Audience>, Vec<String>) {
     }
 }
 
-/// `text` is answered with `topic`, through an urgent cue of that topic (not the model's guess).
-fn assert_an_urgent_cue_answers(m: &Matcher, topic: &str, text: &str) {
-    let e = m.explain(text).to_string();
+/// The explanation's lines for an urgent cue of `topic` that fired (denied ones included).
+fn urgent_cue_lines<'e>(explanation: &'e str, topic: &str) -> impl Iterator<Item = &'e str> {
     let cue = format!("cue: {topic} ");
-    assert!(
-        e.lines()
-            .any(|l| l.starts_with(&cue) && l.contains("Urgent")),
-        "{text:?}\n{e}"
-    );
-    assert_eq!(answer(m, text).0, topic, "{text:?}\n{e}");
+    explanation
+        .lines()
+        .filter(move |l| l.starts_with(&cue) && l.contains("Urgent"))
+}
+
+/// Each of `texts` is answered with `topic`, through an urgent cue of that topic (not the
+/// model's guess).
+fn assert_urgent_cues_answer(m: &Matcher, topic: &str, texts: &[&str]) {
+    for text in texts {
+        let e = m.explain(text).to_string();
+        assert!(
+            urgent_cue_lines(&e, topic).next().is_some(),
+            "{text:?}\n{e}"
+        );
+        assert_eq!(answer(m, text).0, topic, "{text:?}\n{e}");
+    }
 }
 
 #[test]
@@ -556,7 +565,7 @@ fn an_age_the_model_overrules_wins_minors_no_score_either() {
 #[test]
 fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
     let m = matcher();
-    for text in [
+    let texts = [
         "i keep thinking everyone would be better off if i just wasnt around",
         "ive started giving my stuff away to people",
         "been in the shed most of the evening looking at the rope",
@@ -576,9 +585,8 @@ fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
         "she wears long sleeves all summer since the pics went round",
         "there's no one to miss me anyway since the pics went round",
         "no one would even notice if i was gone",
-    ] {
-        assert_an_urgent_cue_answers(&m, "crisis", text);
-    }
+    ];
+    assert_urgent_cues_answer(&m, "crisis", &texts);
 }
 
 /// A demand said as a price with "or", the pictures getting posted as the other half of a demand,
@@ -587,16 +595,15 @@ fn a_quiet_crisis_is_an_urgent_cue_not_the_models_guess() {
 #[test]
 fn a_threat_said_as_a_price_or_in_another_language_outranks_the_age_rule() {
     let m = matcher();
-    for text in [
+    let texts = [
         "im 15 and a guy wants £50 or the video goes to my whole year",
         "i'm 14 and someone wants my snapchat password or my pics get posted",
         "j'ai 16 ans et il menace de publier mes photos si je ne paie pas",
         "tengo 15 y mi ex me amenaza con subir mis fotos",
         "tenho 15 anos e ele ameaça postar as minhas fotos",
         "ho 16 anni e mi minaccia di pubblicare le mie foto",
-    ] {
-        assert_an_urgent_cue_answers(&m, "sextortion", text);
-    }
+    ];
+    assert_urgent_cues_answer(&m, "sextortion", &texts);
 }
 
 /// The model's out-of-scope reading overrules an age rule that fired alone ("im 16, how do i ask
@@ -609,8 +616,9 @@ fn a_pupils_face_put_on_a_naked_body_is_minors_though_the_model_reads_it_off_top
     let text = "year 8 - someone photoshopped my face onto a naked woman";
     let e = m.explain(text).to_string();
     assert!(
-        e.lines()
-            .any(|l| l.starts_with("cue: non-consensual-sharing") && l.contains("Urgent")),
+        urgent_cue_lines(&e, "non-consensual-sharing")
+            .next()
+            .is_some(),
         "{e}"
     );
     assert!(!e.contains("over the age rule alone"), "{e}");
@@ -648,10 +656,8 @@ fn the_new_urgent_cues_leave_their_look_alikes_alone() {
         ),
     ] {
         let e = m.explain(text).to_string();
-        let cue = format!("cue: {not} ");
         assert!(
-            !e.lines()
-                .any(|l| l.starts_with(&cue) && l.contains("Urgent") && !l.contains("negated")),
+            !urgent_cue_lines(&e, not).any(|l| !l.contains("negated")),
             "{text:?}\n{e}"
         );
     }
