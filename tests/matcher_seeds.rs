@@ -704,3 +704,57 @@ fn an_age_said_with_whos_or_shes_is_read_by_the_age_rule() {
         assert_eq!(answer(&m, text).0, "minors", "{e}");
     }
 }
+
+/// The writer's own death as a condition ("if I'm not here anymore", "after I'm gone", "if I
+/// disappear"), in English and folded from other languages, is an urgent crisis cue: asked as a
+/// practical question about pictures, it beat the minors age rule and the practical topic before.
+/// So are a wish "to be dead" and a plan told by someone else.
+#[test]
+fn the_writers_own_death_as_a_condition_is_a_crisis_cue() {
+    let m = matcher();
+    let texts = [
+        "im 14. if im not here anymore do the pics stay on his phone",
+        "who sorts out my accounts if i wasnt alive, this kid has my pics",
+        "im 15, if i disappear does the video stop going round",
+        "what happens to my snapchat memories when i'm dead",
+        "can my chats to him delete themselves after i'm gone",
+        "wenn ich nicht mehr da bin, was passiert mit meinen fotos in der cloud",
+        "ho 17 anni. se non ci sono più, le foto restano?",
+        "jag vill inte leva längre, bilderna är överallt",
+        "nechci tu uz byt, vsichni videli ty fotky",
+        "my son is 15 and wrote in his phone notes how he would do it",
+        "my daughter is 12 and she says she wants to be dead",
+    ];
+    assert_urgent_cues_answer(&m, "crisis", &texts);
+}
+
+/// A negator does not reach into a clause the cue itself opens with "after", "if" or "when"
+/// ("so nobody finds anything after im gone"), while a negator before a cue that starts with a
+/// pronoun still denies it ("i dont think she shared it"). "Phone notes" is not "not". Someone
+/// "around" when the writer is, and "if I die" in a will, are not these cues.
+#[test]
+fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
+    let m = matcher();
+    let text = "how do i wipe my phone so nobody finds anything after im gone";
+    let e = m.explain(text).to_string();
+    assert!(
+        urgent_cue_lines(&e, "crisis").any(|l| !l.contains("negated")),
+        "{e}"
+    );
+    assert_eq!(answer(&m, text).0, "crisis", "{e}");
+
+    let text = "sent a pic to a colleague by mistake, i dont think she shared it";
+    let e = m.explain(text).to_string();
+    assert!(
+        !urgent_cue_lines(&e, "non-consensual-sharing").any(|l| !l.contains("negated")),
+        "{e}"
+    );
+
+    for text in [
+        "when im around he turns his phone over, should i worry about my photos",
+        "what happens to my icloud photos if i die, writing my will",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(urgent_cue_lines(&e, "crisis").next().is_none(), "{e}");
+    }
+}

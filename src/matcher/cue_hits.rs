@@ -91,7 +91,8 @@ impl Matcher {
         let mut best_hit: HashMap<usize, HitState> = HashMap::new();
         for (cue, span) in self.data.cue_patterns.find_all(toks) {
             let sentence = toks[span.start].sentence;
-            // A negator up to three words before, in the same clause and not followed by a
+            // A negator up to three words before, in the same clause (the cue's own first word
+            // can open a new one: "nobody finds it after im gone") and not followed by a
             // word that says it goes on ("cant stop cutting myself"), or a retraction starting
             // up to three words after ("kill me (not literally)"), denies the cue.
             // A hedge between the negator and two words after the cue makes the denial a
@@ -104,6 +105,9 @@ impl Matcher {
                         self.data.clause_starts.contains(&u.term)
                             || self.data.continuers.contains(&u.term)
                     })
+                    && !toks[from + i + 1..=span.start]
+                        .iter()
+                        .any(|u| self.data.conjunctions.contains(&u.term))
             });
             let hedged = || {
                 hedge_starts

@@ -49,6 +49,8 @@ struct RawWords {
     clause_starts: Vec<String>,
     #[serde(default)]
     continuers: Vec<String>,
+    #[serde(default)]
+    conjunctions: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,6 +289,9 @@ pub struct MatcherData {
     /// Words that say something goes on: a negator before one does not reach a cue after it
     /// ("i cant stop cutting myself").
     pub(crate) continuers: HashSet<String>,
+    /// Words that open a new clause even as a cue's own first word: a negator before one does
+    /// not reach the cue ("nobody finds anything after im gone").
+    pub(crate) conjunctions: HashSet<String>,
     pub(crate) domain: HashSet<String>,
     pub(crate) noise: PatternSet,
     pub(crate) rules: AgeRules,
@@ -329,6 +334,7 @@ impl MatcherData {
             hedges: words.hedges,
             clause_starts: fold(&normalizer, &raw.words.clause_starts),
             continuers: fold(&normalizer, &raw.words.continuers),
+            conjunctions: fold(&normalizer, &raw.words.conjunctions),
             noise: words.noise,
             rules,
             cues: topic_cues.cues,

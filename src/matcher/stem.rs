@@ -52,7 +52,8 @@ pub(crate) fn stem(word: &str) -> String {
     // A final silent "e" goes, so "share" and "shar(ing)" meet; "ee" ("free") and "ye" ("bye")
     // are kept because they carry the word.
     // Three-letter words keep it ("use" is not "us", "one" not "on").
-    if w.len() >= 4 && w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") {
+    // "note" keeps it too: "not" is a negator ("how he would do it" in his phone notes).
+    if w.len() >= 4 && w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") && w != "note" {
         w.pop();
     }
     w
@@ -96,6 +97,7 @@ mod tests {
             ("bye", "bye", "bye"),
             ("use", "uses", "use"),
             ("does", "does", "do"),
+            ("notes are not a negator", "notes", "note"),
         ];
         for (name, word, want) in cases {
             assert_eq!(stem(word), want, "{name}");
