@@ -708,7 +708,7 @@ fn an_age_said_with_whos_or_shes_is_read_by_the_age_rule() {
 /// The writer's own death as a condition ("if I'm not here anymore", "after I'm gone", "if I
 /// disappear"), in English and folded from other languages, is an urgent crisis cue: asked as a
 /// practical question about pictures, it beat the minors age rule and the practical topic before.
-/// So are a wish "to be dead" and a plan told by someone else.
+/// So are a wish "to be dead", a plan told by someone else, and hanging.
 #[test]
 fn the_writers_own_death_as_a_condition_is_a_crisis_cue() {
     let m = matcher();
@@ -724,6 +724,8 @@ fn the_writers_own_death_as_a_condition_is_a_crisis_cue() {
         "nechci tu uz byt, vsichni videli ty fotky",
         "my son is 15 and wrote in his phone notes how he would do it",
         "my daughter is 12 and she says she wants to be dead",
+        "im 14 and my pic went round. i tried to hang myself last week",
+        "rafiki yangu anasema hataki kuishi tena",
     ];
     assert_urgent_cues_answer(&m, "crisis", &texts);
 }
