@@ -706,9 +706,11 @@ fn an_age_said_with_whos_or_shes_is_read_by_the_age_rule() {
 }
 
 /// The writer's own death as a condition ("if I'm not here anymore", "after I'm gone", "if I
-/// disappear"), in English and folded from other languages, is an urgent crisis cue: asked as a
-/// practical question about pictures, it beat the minors age rule and the practical topic before.
-/// So are a wish "to be dead", a plan told by someone else, and hanging.
+/// disappear"), in English and folded from German and Italian, is an urgent crisis cue: asked as
+/// a practical question about pictures, it beat the minors age rule and the practical topic
+/// before. So are "want to die" or "dont want to live" in Swedish, Czech and Swahili, a wish "to
+/// be dead", a plan written down by someone else (in his phone "notes", which is not "not"), and
+/// hanging oneself.
 #[test]
 fn the_writers_own_death_as_a_condition_is_a_crisis_cue() {
     let m = matcher();
@@ -719,7 +721,7 @@ fn the_writers_own_death_as_a_condition_is_a_crisis_cue() {
         "what happens to my snapchat memories when i'm dead",
         "can my chats to him delete themselves after i'm gone",
         "wenn ich nicht mehr da bin, was passiert mit meinen fotos in der cloud",
-        "ho 17 anni. se non ci sono più, le foto restano?",
+        "ho 17 anni. quando non ci sarò più, le foto restano?",
         "jag vill inte leva längre, bilderna är överallt",
         "nechci tu uz byt, vsichni videli ty fotky",
         "my son is 15 and wrote in his phone notes how he would do it",
@@ -732,8 +734,9 @@ fn the_writers_own_death_as_a_condition_is_a_crisis_cue() {
 
 /// A negator does not reach into a clause the cue itself opens with "after", "if" or "when"
 /// ("so nobody finds anything after im gone"), while a negator before a cue that starts with a
-/// pronoun still denies it ("i dont think she shared it"). "Phone notes" is not "not". Someone
-/// "around" when the writer is, and "if I die" in a will, are not these cues.
+/// pronoun still denies it ("i dont think she shared it"), and "never once" is still a denial.
+/// The crisis cues for the writer's death leave alone a partner who snoops "when im not around",
+/// "if I die" in a will, hanging out, and a threat told as "how he would do it".
 #[test]
 fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
     let m = matcher();
@@ -745,16 +748,29 @@ fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
     );
     assert_eq!(answer(&m, text).0, "crisis", "{e}");
 
-    let text = "sent a pic to a colleague by mistake, i dont think she shared it";
-    let e = m.explain(text).to_string();
-    assert!(
-        !urgent_cue_lines(&e, "non-consensual-sharing").any(|l| !l.contains("negated")),
-        "{e}"
-    );
+    for (text, topic) in [
+        (
+            "sent a pic to a colleague by mistake, i dont think she shared it",
+            "non-consensual-sharing",
+        ),
+        (
+            "he never once threatened to post them, he just keeps them",
+            "sextortion",
+        ),
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(urgent_cue_lines(&e, topic).next().is_some(), "{e}");
+        assert!(
+            urgent_cue_lines(&e, topic).all(|l| l.contains("negated")),
+            "{e}"
+        );
+    }
 
     for text in [
-        "when im around he turns his phone over, should i worry about my photos",
+        "when im not around he goes through my phone and my pics",
         "what happens to my icloud photos if i die, writing my will",
+        "tried to hang out with him but he only wants pics",
+        "he told me how he would do it, post them on the school page",
     ] {
         let e = m.explain(text).to_string();
         assert!(urgent_cue_lines(&e, "crisis").next().is_none(), "{e}");
