@@ -37,6 +37,11 @@ fn urgent_cue_lines<'e>(explanation: &'e str, topic: &str) -> impl Iterator<Item
         .filter(move |l| l.starts_with(&cue) && l.contains("Urgent"))
 }
 
+/// An urgent cue of `topic` fired and was not denied.
+fn an_undenied_urgent_cue(explanation: &str, topic: &str) -> bool {
+    urgent_cue_lines(explanation, topic).any(|l| !l.contains("negated"))
+}
+
 /// Each of `texts` is answered with `topic`, through an urgent cue of that topic (not the
 /// model's guess).
 fn assert_urgent_cues_answer(m: &Matcher, topic: &str, texts: &[&str]) {
@@ -656,10 +661,7 @@ fn the_new_urgent_cues_leave_their_look_alikes_alone() {
         ),
     ] {
         let e = m.explain(text).to_string();
-        assert!(
-            !urgent_cue_lines(&e, not).any(|l| !l.contains("negated")),
-            "{text:?}\n{e}"
-        );
+        assert!(!an_undenied_urgent_cue(&e, not), "{text:?}\n{e}");
     }
 }
 
@@ -742,10 +744,7 @@ fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
     let m = matcher();
     let text = "how do i wipe my phone so nobody finds anything after im gone";
     let e = m.explain(text).to_string();
-    assert!(
-        urgent_cue_lines(&e, "crisis").any(|l| !l.contains("negated")),
-        "{e}"
-    );
+    assert!(an_undenied_urgent_cue(&e, "crisis"), "{e}");
     assert_eq!(answer(&m, text).0, "crisis", "{e}");
 
     for (text, topic) in [
@@ -760,10 +759,7 @@ fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
     ] {
         let e = m.explain(text).to_string();
         assert!(urgent_cue_lines(&e, topic).next().is_some(), "{e}");
-        assert!(
-            urgent_cue_lines(&e, topic).all(|l| l.contains("negated")),
-            "{e}"
-        );
+        assert!(!an_undenied_urgent_cue(&e, topic), "{e}");
     }
 
     for text in [
