@@ -34,7 +34,7 @@ fn urgent_cue_lines<'e>(explanation: &'e str, topic: &str) -> impl Iterator<Item
     let cue = format!("cue: {topic} ");
     explanation
         .lines()
-        .filter(move |l| l.starts_with(&cue) && l.contains("Urgent"))
+        .filter(move |l| l.starts_with(&cue) && l.contains(" Urgent "))
 }
 
 /// An urgent cue of `topic` fired and was not denied.
@@ -770,5 +770,35 @@ fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
     ] {
         let e = m.explain(text).to_string();
         assert!(urgent_cue_lines(&e, "crisis").next().is_none(), "{e}");
+    }
+}
+
+/// A death asked about as a practical matter ("if I die", "after my death") is a crisis beside
+/// a threat, pictures that are out or a teenager's pictures, and a will or curiosity alone: then
+/// the cue is evidence, never urgent (the model may still read a crisis), and "my photos go to
+/// my kids" (a child and a picture, the age rule on a reading that is not firm) does not make it
+/// urgent either.
+#[test]
+fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
+    let m = matcher();
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "im 15 and everyone at school has my pic. what happens to my snapchat if i die",
+            "he says he will post the video unless i pay. does it all stop if i die",
+            "my nudes are on a porn site now. can my family delete my accounts after my death",
+        ],
+    );
+    for text in [
+        "who gets my facebook photos when i die? sorting out my will at 60",
+        "how do i make sure my photos go to my kids and not my ex if i die, new will",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("UrgentBeside"), "{text:?}\n{e}");
+        assert!(
+            urgent_cue_lines(&e, "crisis").next().is_none(),
+            "{text:?}\n{e}"
+        );
     }
 }

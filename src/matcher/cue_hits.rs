@@ -171,10 +171,15 @@ impl Matcher {
                 .iter()
                 .any(|t| self.data.rules.partner.contains(&t.term));
 
+        let mut beside: Vec<(usize, &HitState)> = Vec::new();
         for (cue, hit) in hits {
             let c = &self.data.cues[*cue];
-            let topic = self.cue_topic[*cue];
             let mut class = c.class;
+            if class == CueClass::UrgentBeside {
+                // Weighed once every other urgent topic is known (after the age rule).
+                beside.push((*cue, hit));
+                continue;
+            }
             if class == CueClass::Urgent && child_only && c.topic == topics::MONITORING {
                 // Watching one's own child is a parenting question, not stalkerware.
                 note(explain, || {
@@ -182,30 +187,7 @@ impl Matcher {
                 });
                 class = CueClass::Cue;
             }
-            let (counted, state) = self.counted_weight(*cue, class, hit);
-            if class == CueClass::Urgent {
-                if hit.negated || hit.hypothetical {
-                    urgent.touched.push(topic);
-                    if hit.negated {
-                        urgent.denied.push(topic);
-                    }
-                } else {
-                    urgent.fired.push(topic);
-                }
-            }
-            cue_weights
-                .entry(topic)
-                .or_default()
-                .push((counted, Some(hit.at)));
-            if let Some(a) = explain.as_deref_mut() {
-                a.hits.push(CueHit {
-                    topic: c.topic.clone(),
-                    cue: c.text.clone(),
-                    class,
-                    weight: counted,
-                    note: state.to_owned(),
-                });
-            }
+            self.record_hit(*cue, class, hit, &mut cue_weights, &mut urgent, explain);
         }
         urgent.speaker_minor = age.speaker_minor;
         let rules = &self.data.rules;
@@ -224,7 +206,70 @@ impl Matcher {
                 .or_default()
                 .push((sc.urgent_weight, None));
         }
+        // A cue urgent only beside another urgent topic ("if I die", asked by someone whose
+        // pictures are out or who is threatened), or ordinary evidence. The age rule on a
+        // reading that is not firm does not count: the model may still overrule it ("my
+        // photos go to my kids if I die").
+        let minors = self.by_id.get(topics::MINORS).copied();
+        for (cue, hit) in beside {
+            let topic = self.cue_topic[cue];
+            let beside_urgent = urgent
+                .fired
+                .iter()
+                .any(|&t| t != topic && !(urgent.age_rule_only && Some(t) == minors));
+            let class = if beside_urgent {
+                note(explain, || {
+                    format!(
+                        "{} cue beside another urgent topic: urgent",
+                        self.topics[topic].id
+                    )
+                });
+                CueClass::Urgent
+            } else {
+                CueClass::UrgentBeside
+            };
+            self.record_hit(cue, class, hit, &mut cue_weights, &mut urgent, explain);
+        }
         (cue_weights, urgent)
+    }
+
+    /// Counts one hit of `cue`, read as `class`: its weight for its topic, the urgent topic it
+    /// fires, touches or denies, and its line for `explain`.
+    fn record_hit(
+        &self,
+        cue: usize,
+        class: CueClass,
+        hit: &HitState,
+        cue_weights: &mut CueWeights,
+        urgent: &mut UrgentCues,
+        explain: &mut Option<&mut Analysis>,
+    ) {
+        let topic = self.cue_topic[cue];
+        let (counted, state) = self.counted_weight(cue, class, hit);
+        if class == CueClass::Urgent {
+            if hit.negated || hit.hypothetical {
+                urgent.touched.push(topic);
+                if hit.negated {
+                    urgent.denied.push(topic);
+                }
+            } else {
+                urgent.fired.push(topic);
+            }
+        }
+        cue_weights
+            .entry(topic)
+            .or_default()
+            .push((counted, Some(hit.at)));
+        if let Some(a) = explain.as_deref_mut() {
+            let c = &self.data.cues[cue];
+            a.hits.push(CueHit {
+                topic: c.topic.clone(),
+                cue: c.text.clone(),
+                class,
+                weight: counted,
+                note: state.to_owned(),
+            });
+        }
     }
 
     /// What one hit of `cue`, read as `class`, counts for its topic, and its note for `explain`:
@@ -237,7 +282,7 @@ impl Matcher {
             CueClass::Frame => sc.frame_weight,
             CueClass::Strong if c.topic == topics::OUT_OF_SCOPE => sc.out_of_scope_weight,
             CueClass::Strong => sc.strong_weight,
-            CueClass::Cue => sc.cue_weight,
+            CueClass::Cue | CueClass::UrgentBeside => sc.cue_weight,
         } * if hit.focused { sc.focus_boost } else { 1.0 };
         // Negation and hypotheticals only disarm urgency ("he never threatened me" must not
         // trigger sextortion); an ordinary cue still says what the message is about ("i

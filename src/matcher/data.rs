@@ -87,6 +87,8 @@ struct RawCues {
     #[serde(default)]
     urgent: Vec<String>,
     #[serde(default)]
+    urgent_beside: Vec<String>,
+    #[serde(default)]
     frame: Vec<String>,
     #[serde(default)]
     strong: Vec<String>,
@@ -221,6 +223,11 @@ impl Default for Scoring {
 pub enum CueClass {
     /// Fires the urgency order: the topic wins unless a more urgent one also fired.
     Urgent,
+    /// Urgent only beside another urgent topic in the same message (its urgent cue or the age
+    /// rule fired): "if I die" asked by someone whose pictures are out or who is threatened,
+    /// not in a question about a will. Otherwise ordinary evidence.
+    #[serde(rename = "urgent_beside")]
+    UrgentBeside,
     /// Frames the whole question ("my ex", "my kid"): outweighs strong cues of other topics.
     Frame,
     /// Strong evidence for the topic.
@@ -511,13 +518,21 @@ fn read_topics(
         }
         for (class, list, key) in [
             (CueClass::Urgent, &raw_cues.urgent, "urgent"),
+            (
+                CueClass::UrgentBeside,
+                &raw_cues.urgent_beside,
+                "urgent_beside",
+            ),
             (CueClass::Frame, &raw_cues.frame, "frame"),
             (CueClass::Strong, &raw_cues.strong, "strong"),
             (CueClass::Cue, &raw_cues.cues, "cues"),
         ] {
-            if class == CueClass::Urgent && !list.is_empty() && !topics::is_urgent(topic) {
+            if matches!(class, CueClass::Urgent | CueClass::UrgentBeside)
+                && !list.is_empty()
+                && !topics::is_urgent(topic)
+            {
                 problems.push(format!(
-                    "topics.{topic}.urgent: only the urgency-ordered topics may have urgent cues"
+                    "topics.{topic}.{key}: only the urgency-ordered topics may have urgent cues"
                 ));
                 continue;
             }

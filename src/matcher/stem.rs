@@ -52,9 +52,13 @@ pub(crate) fn stem(word: &str) -> String {
     // A final silent "e" goes, so "share" and "shar(ing)" meet; "ee" ("free") and "ye" ("bye")
     // are kept because they carry the word.
     // Three-letter words keep it ("use" is not "us", "one" not "on").
-    // "note" keeps it too: "not" is a negator ("how he would do it" in his phone notes).
-    if w.len() >= 4 && w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") && w != "note" {
+    if w.len() >= 4 && w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") {
         w.pop();
+    }
+    // Nothing but "not" itself may become the negator "not": "note", "notes", "noted" and
+    // "noting" meet on "note" ("wrote in his notes how he would do it" is not denied).
+    if w == "not" {
+        return "note".to_owned();
     }
     w
 }
@@ -98,6 +102,8 @@ mod tests {
             ("use", "uses", "use"),
             ("does", "does", "do"),
             ("notes are not a negator", "notes", "note"),
+            ("noted is not a negator", "noted", "note"),
+            ("noting is not a negator", "noting", "note"),
         ];
         for (name, word, want) in cases {
             assert_eq!(stem(word), want, "{name}");

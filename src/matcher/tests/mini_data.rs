@@ -129,6 +129,11 @@ fn bad_data_is_reported_all_at_once() {
             &["only the urgency-ordered"],
         ),
         (
+            "urgent beside another urgent topic, outside the urgency order",
+            format!("{MINI}\n[topics.help]\nurgent_beside = [\"now\"]\n"),
+            &["topics.help.urgent_beside: only the urgency-ordered"],
+        ),
+        (
             "per-topic urgent threshold for a topic outside the urgency order, and out of range",
             format!("{MINI}\n[scoring.model_urgent_by_topic]\nhelp = 0.5\ncrisis = 1.5\n"),
             &[
@@ -186,4 +191,39 @@ fn cues_for_missing_topics_and_duplicate_ids_are_errors() {
         matches!(Matcher::new(&[], &data), Err(MatcherError::NoTopics)),
         "no topics"
     );
+}
+
+#[test]
+fn an_urgent_beside_cue_is_urgent_only_beside_another_urgent_topic() {
+    let toml = MINI.replace(
+        "[topics.crisis]\n",
+        "[topics.crisis]\nurgent_beside = [\"if i die\"]\n",
+    );
+    let data = MatcherData::parse(&toml).unwrap_or_else(|e| panic!("{e}"));
+    let mut topics = mini_topics();
+    topics.push(TopicProfile {
+        id: "minors".to_owned(),
+        number: 7,
+        keyword: "minors".to_owned(),
+        examples: vec!["young people and pictures".to_owned()],
+        adult_only: false,
+    });
+    let m = Matcher::new(&topics, &data).unwrap_or_else(|e| panic!("{e}"));
+    let crisis_class = |text: &str| {
+        m.explain(text)
+            .cue_hits
+            .iter()
+            .find(|h| h.topic == "crisis")
+            .map(|h| h.class)
+    };
+
+    // Alone, evidence: the giraffe question is still about the law.
+    let alone = "what happens to the giraffe laws if i die";
+    assert_eq!(crisis_class(alone), Some(CueClass::UrgentBeside));
+    assert_eq!(m.classify(alone).topic(), Some("legal"));
+
+    // Beside minors made urgent by the writer's age and a picture: urgent, and crisis first.
+    let beside = "im 15 and my pic is out. what happens if i die";
+    assert_eq!(crisis_class(beside), Some(CueClass::Urgent));
+    assert_eq!(m.classify(beside).topic(), Some("crisis"));
 }
