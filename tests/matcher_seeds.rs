@@ -773,8 +773,9 @@ fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
     }
 }
 
-/// A death asked about as a practical matter ("if I die", "after my death") is a crisis beside
-/// a threat, pictures that are out or a teenager's pictures, and a will or curiosity alone: then
+/// A death asked about as a practical matter ("if I die", "after my death"), or being told to
+/// kill yourself, is a crisis beside a threat, pictures that are out or a teenager's pictures,
+/// and a will, curiosity or a gamer's insult alone: then
 /// the cue is evidence, never urgent (the model may still read a crisis), and "my photos go to
 /// my kids" (a child and a picture, the age rule on a reading that is not firm) does not make it
 /// urgent either.
@@ -788,10 +789,12 @@ fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
             "im 15 and everyone at school has my pic. what happens to my snapchat if i die",
             "he says he will post the video unless i pay. does it all stop if i die",
             "my nudes are on a porn site now. can my family delete my accounts after my death",
+            "people at school keep telling me to kys because my nude got out, im 15",
         ],
     );
     for text in [
         "who gets my facebook photos when i die? sorting out my will at 60",
+        "some kid told me to kys in fortnite lol",
         "how do i make sure my photos go to my kids and not my ex if i die, new will",
     ] {
         let e = m.explain(text).to_string();
@@ -801,4 +804,21 @@ fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
             "{text:?}\n{e}"
         );
     }
+}
+
+/// After h20-mixed's one measurement: CEOP by name is about an under-18, a Polish "she says she
+/// will kill herself" is a crisis, and a percentage is not an age.
+#[test]
+fn ceop_a_polish_threat_to_oneself_and_a_percentage() {
+    let m = matcher();
+    assert_urgent_cues_answer(&m, "minors", &["how do i make a ceop report"]);
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &["mój chłopak mówi, że się zabije, jeśli zdjęcia wyjdą"],
+    );
+    let e = m.explain("im 15% sure he still has my pics").to_string();
+    assert!(!e.contains("age rule"), "{e}");
+    let e = m.explain("im 15 and sure he still has my pics").to_string();
+    assert!(e.contains("age rule"), "{e}");
 }

@@ -65,6 +65,9 @@ pub(super) struct UrgentCues {
     pub(super) intimate: bool,
     /// The model overruled the age rule alone: its weight no longer counts for `minors`.
     pub(super) age_overruled: bool,
+    /// Hits of cues urgent only beside another urgent topic, weighed by
+    /// [`Matcher::weigh_beside`] once the model has had its say on the age rule.
+    pub(super) beside: Vec<(usize, HitState)>,
 }
 
 impl Matcher {
@@ -171,13 +174,12 @@ impl Matcher {
                 .iter()
                 .any(|t| self.data.rules.partner.contains(&t.term));
 
-        let mut beside: Vec<(usize, &HitState)> = Vec::new();
         for (cue, hit) in hits {
             let c = &self.data.cues[*cue];
             let mut class = c.class;
             if class == CueClass::UrgentBeside {
-                // Weighed once every other urgent topic is known (after the age rule).
-                beside.push((*cue, hit));
+                // Weighed once every other urgent topic is known ([`Matcher::weigh_beside`]).
+                urgent.beside.push((*cue, *hit));
                 continue;
             }
             if class == CueClass::Urgent && child_only && c.topic == topics::MONITORING {
@@ -206,17 +208,27 @@ impl Matcher {
                 .or_default()
                 .push((sc.urgent_weight, None));
         }
-        // A cue urgent only beside another urgent topic ("if I die", asked by someone whose
-        // pictures are out or who is threatened), or ordinary evidence. The age rule on a
-        // reading that is not firm does not count: the model may still overrule it ("my
-        // photos go to my kids if I die").
-        let minors = self.by_id.get(topics::MINORS).copied();
-        for (cue, hit) in beside {
+        (cue_weights, urgent)
+    }
+
+    /// Cues urgent only beside another urgent topic ("if I die", asked by someone whose pictures
+    /// are out or who is threatened): urgent when a topic that `cue_fired` (the urgent cues and
+    /// the age rule) is still urgent after the model's say (an age rule it overruled, "my photos
+    /// go to my kids if I die", does not count; nor does a topic only the model made urgent),
+    /// otherwise ordinary evidence.
+    pub(super) fn weigh_beside(
+        &self,
+        cue_fired: &[usize],
+        cue_weights: &mut CueWeights,
+        urgent: &mut UrgentCues,
+        explain: &mut Option<&mut Analysis>,
+    ) {
+        for (cue, hit) in std::mem::take(&mut urgent.beside) {
             let topic = self.cue_topic[cue];
             let beside_urgent = urgent
                 .fired
                 .iter()
-                .any(|&t| t != topic && !(urgent.age_rule_only && Some(t) == minors));
+                .any(|t| *t != topic && cue_fired.contains(t));
             let class = if beside_urgent {
                 note(explain, || {
                     format!(
@@ -228,9 +240,11 @@ impl Matcher {
             } else {
                 CueClass::UrgentBeside
             };
-            self.record_hit(cue, class, hit, &mut cue_weights, &mut urgent, explain);
+            self.record_hit(cue, class, &hit, cue_weights, urgent, explain);
         }
-        (cue_weights, urgent)
+        // The urgency order again, with what this added.
+        urgent.fired.sort_by_key(|&t| (self.urgency_rank(t), t));
+        urgent.fired.dedup();
     }
 
     /// Counts one hit of `cue`, read as `class`: its weight for its topic, the urgent topic it

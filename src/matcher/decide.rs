@@ -65,6 +65,7 @@ impl Matcher {
                 .by_id
                 .get(topics::MINORS)
                 .is_some_and(|m| cue_weights.contains_key(m));
+        let cue_fired = urgent.fired.clone();
         let suppressed = self.urgency(
             prediction.as_ref(),
             &mut urgent,
@@ -74,6 +75,7 @@ impl Matcher {
             },
             &mut explain,
         );
+        self.weigh_beside(&cue_fired, &mut cue_weights, &mut urgent, &mut explain);
         if urgent.age_overruled
             && let Some(minors) = self.by_id.get(topics::MINORS)
             && let Some(weights) = cue_weights.get_mut(minors)
