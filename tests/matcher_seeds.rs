@@ -774,27 +774,29 @@ fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
 }
 
 /// A death asked about as a practical matter ("if I die", "after my death"), or being told to
-/// kill yourself, is a crisis beside a threat, pictures that are out or a teenager's pictures,
-/// and a will, curiosity or a gamer's insult alone: then
-/// the cue is evidence, never urgent (the model may still read a crisis), and "my photos go to
-/// my kids" (a child and a picture, the age rule on a reading that is not firm) does not make it
-/// urgent either.
+/// kill yourself, is a crisis beside a threat, pictures that are out or a teenager's pictures;
+/// alone it is evidence, never urgent (the model may still read a crisis): a will, curiosity or
+/// a gamer's insult, also from a teenager who names no picture, beside a partner's tracking app
+/// (monitoring cues are everyday words too), or "my photos go to my kids" (a child and a
+/// picture: the age rule, which the model overrules).
 #[test]
 fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
     let m = matcher();
-    assert_urgent_cues_answer(
-        &m,
-        "crisis",
-        &[
-            "im 15 and everyone at school has my pic. what happens to my snapchat if i die",
-            "he says he will post the video unless i pay. does it all stop if i die",
-            "my nudes are on a porn site now. can my family delete my accounts after my death",
-            "people at school keep telling me to kys because my nude got out, im 15",
-        ],
-    );
+    for text in [
+        "im 15 and everyone at school has my pic. what happens to my snapchat if i die",
+        "he says he will post the video unless i pay. does it all stop if i die",
+        "my nudes are on a porn site now. can my family delete my accounts after my death",
+        "people at school keep telling me to kys because my nude got out, im 15",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(an_undenied_urgent_cue(&e, "crisis"), "{text:?}\n{e}");
+        assert_eq!(answer(&m, text).0, "crisis", "{text:?}\n{e}");
+    }
     for text in [
         "who gets my facebook photos when i die? sorting out my will at 60",
         "some kid told me to kys in fortnite lol",
+        "im 15 and some kid told me to kys in fortnite lol",
+        "my husband tracks my phone with life360. who gets my icloud if i die",
         "how do i make sure my photos go to my kids and not my ex if i die, new will",
     ] {
         let e = m.explain(text).to_string();

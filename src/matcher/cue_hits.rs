@@ -68,6 +68,9 @@ pub(super) struct UrgentCues {
     /// Hits of cues urgent only beside another urgent topic, weighed by
     /// [`Matcher::weigh_beside`] once the model has had its say on the age rule.
     pub(super) beside: Vec<(usize, HitState)>,
+    /// The message has a picture, sexting or body word (`rules.image_words`,
+    /// `explicit_words`, `intimate_words`): with it, an age alone is a teenager's picture.
+    pub(super) pictured: bool,
 }
 
 impl Matcher {
@@ -194,6 +197,10 @@ impl Matcher {
         urgent.speaker_minor = age.speaker_minor;
         let rules = &self.data.rules;
         urgent.intimate = toks.iter().any(|t| rules.intimate.contains(&t.term));
+        urgent.pictured = urgent.intimate
+            || toks
+                .iter()
+                .any(|t| rules.image.contains(&t.term) || rules.explicit.contains(&t.term));
         if let Some(minors) = self.by_id.get(topics::MINORS).copied()
             && let Some(reason) = &age.fired
         {
@@ -212,10 +219,12 @@ impl Matcher {
     }
 
     /// Cues urgent only beside another urgent topic ("if I die", asked by someone whose pictures
-    /// are out or who is threatened): urgent when a topic that `cue_fired` (the urgent cues and
-    /// the age rule) is still urgent after the model's say (an age rule it overruled, "my photos
-    /// go to my kids if I die", does not count; nor does a topic only the model made urgent),
-    /// otherwise ordinary evidence.
+    /// are out or who is threatened): urgent beside crisis, sextortion, minors or
+    /// non-consensual sharing that `cue_fired` (the urgent cues and the age rule) holds and that
+    /// is still urgent after the model's say; otherwise ordinary evidence. Not beside an age
+    /// rule the model overruled ("my photos go to my kids if I die"), an age alone with no
+    /// picture word ("im 15 and a kid told me to kys in fortnite"), a topic only the model made
+    /// urgent, or monitoring and pressure, whose cues are everyday words too.
     pub(super) fn weigh_beside(
         &self,
         cue_fired: &[usize],
@@ -223,28 +232,48 @@ impl Matcher {
         urgent: &mut UrgentCues,
         explain: &mut Option<&mut Analysis>,
     ) {
+        if urgent.beside.is_empty() {
+            return;
+        }
+        let minors = self.by_id.get(topics::MINORS).copied();
+        let sharing = self.by_id.get(topics::NON_CONSENSUAL_SHARING).copied();
+        let age_alone = urgent.minors_by_age_alone && !urgent.pictured;
+        let counts = |t: usize| {
+            let ranked = self.topics[t]
+                .urgency
+                .is_some_and(|r| r < topics::MOST_URGENT)
+                || Some(t) == sharing;
+            ranked && !(age_alone && Some(t) == minors) && cue_fired.contains(&t)
+        };
         for (cue, hit) in std::mem::take(&mut urgent.beside) {
             let topic = self.cue_topic[cue];
-            let beside_urgent = urgent
+            let others: Vec<&str> = urgent
                 .fired
                 .iter()
-                .any(|t| *t != topic && cue_fired.contains(t));
-            let class = if beside_urgent {
+                .filter(|&&t| t != topic && counts(t))
+                .map(|&t| self.topics[t].id.as_str())
+                .collect();
+            let id = &self.topics[topic].id;
+            let class = if others.is_empty() {
                 note(explain, || {
-                    format!(
-                        "{} cue beside another urgent topic: urgent",
-                        self.topics[topic].id
-                    )
+                    format!("{id} cue with no other urgent topic beside it: evidence")
+                });
+                CueClass::UrgentBeside
+            } else {
+                note(explain, || {
+                    let state = if hit.is_plain() {
+                        "urgent"
+                    } else {
+                        "urgent, but denied or only supposed"
+                    };
+                    format!("{id} cue beside {}: {state}", others.join(", "))
                 });
                 CueClass::Urgent
-            } else {
-                CueClass::UrgentBeside
             };
             self.record_hit(cue, class, &hit, cue_weights, urgent, explain);
         }
         // The urgency order again, with what this added.
-        urgent.fired.sort_by_key(|&t| (self.urgency_rank(t), t));
-        urgent.fired.dedup();
+        self.sort_urgent(&mut urgent.fired);
     }
 
     /// Counts one hit of `cue`, read as `class`: its weight for its topic, the urgent topic it

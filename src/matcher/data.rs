@@ -223,9 +223,11 @@ impl Default for Scoring {
 pub enum CueClass {
     /// Fires the urgency order: the topic wins unless a more urgent one also fired.
     Urgent,
-    /// Urgent only beside another urgent topic in the same message (its urgent cue or the age
-    /// rule fired): "if I die" asked by someone whose pictures are out or who is threatened,
-    /// not in a question about a will. Otherwise ordinary evidence.
+    /// Urgent only beside crisis, sextortion, minors or non-consensual sharing fired in the same
+    /// message by its own urgent cue or by the age rule, and still urgent after the model's
+    /// check (an age alone counts only beside a picture word): "if I die" asked by someone
+    /// whose pictures are out or who is threatened, not in a question about a will. Otherwise
+    /// ordinary evidence.
     #[serde(rename = "urgent_beside")]
     UrgentBeside,
     /// Frames the whole question ("my ex", "my kid"): outweighs strong cues of other topics.

@@ -590,9 +590,14 @@ impl Matcher {
                 }
             }
         }
-        urgent.fired.sort_by_key(|&t| (self.urgency_rank(t), t));
-        urgent.fired.dedup();
+        self.sort_urgent(&mut urgent.fired);
         suppressed
+    }
+
+    /// Puts urgent topics in the urgency order, each once.
+    pub(super) fn sort_urgent(&self, fired: &mut Vec<usize>) {
+        fired.sort_by_key(|&t| (self.urgency_rank(t), t));
+        fired.dedup();
     }
 
     /// Where a topic stands in the urgency order; topics outside it come after all of them.

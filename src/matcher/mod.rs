@@ -18,7 +18,9 @@
 //!    ([`index`]), added to the cue score of each topic.
 //! 5. Urgency ([`decide`]): the learned model ([`learned`]) reads the message and who is asking;
 //!    an urgent topic it is sure of joins those the cues fired, a denied one it is not sure of
-//!    is kept from winning, and the urgent topics are put in the urgency order.
+//!    is kept from winning, and the urgent topics are put in the urgency order. Then the cues
+//!    urgent only beside another urgent topic ([`cue_hits`]) are weighed against what is still
+//!    urgent.
 //! 6. Choice ([`choose`]): a fired urgent topic wins; otherwise the best score (combined with
 //!    the model's, when there is one) wins, unless it is too weak (out of scope) or too close to
 //!    the runner-up (ambiguous). The winner is routed for who is asking and offered with up to
