@@ -68,9 +68,9 @@ pub(super) struct UrgentCues {
     /// Hits of cues urgent only beside another urgent topic, weighed by
     /// [`Matcher::weigh_beside`] once the model has had its say on the age rule.
     pub(super) beside: Vec<(usize, HitState)>,
-    /// The message has a picture, sexting or body word (`rules.image_words`,
-    /// `explicit_words`, `intimate_words`): with it, an age alone is a teenager's picture.
-    pub(super) pictured: bool,
+    /// `minors` is urgent by the writer's age alone, with no picture, sexting or legal word
+    /// (see [`super::rules::AgeFinding::bare`]): it says who is asking, not whose picture.
+    pub(super) bare_age: bool,
 }
 
 impl Matcher {
@@ -197,10 +197,6 @@ impl Matcher {
         urgent.speaker_minor = age.speaker_minor;
         let rules = &self.data.rules;
         urgent.intimate = toks.iter().any(|t| rules.intimate.contains(&t.term));
-        urgent.pictured = urgent.intimate
-            || toks
-                .iter()
-                .any(|t| rules.image.contains(&t.term) || rules.explicit.contains(&t.term));
         if let Some(minors) = self.by_id.get(topics::MINORS).copied()
             && let Some(reason) = &age.fired
         {
@@ -208,6 +204,7 @@ impl Matcher {
                 format!("age rule: {reason} -> minors is urgent")
             });
             urgent.minors_by_age_alone = !urgent.fired.contains(&minors);
+            urgent.bare_age = urgent.minors_by_age_alone && age.bare;
             urgent.age_rule_only = !age.firm && urgent.minors_by_age_alone;
             urgent.fired.push(minors);
             cue_weights
@@ -222,7 +219,7 @@ impl Matcher {
     /// are out or who is threatened): urgent beside crisis, sextortion, minors or
     /// non-consensual sharing that `cue_fired` (the urgent cues and the age rule) holds and that
     /// is still urgent after the model's say; otherwise ordinary evidence. Not beside an age
-    /// rule the model overruled ("my photos go to my kids if I die"), an age alone with no
+    /// rule the model overruled ("my photos go to my kids if I die"), the writer's age with no
     /// picture word ("im 15 and a kid told me to kys in fortnite"), a topic only the model made
     /// urgent, or monitoring and pressure, whose cues are everyday words too.
     pub(super) fn weigh_beside(
@@ -237,13 +234,13 @@ impl Matcher {
         }
         let minors = self.by_id.get(topics::MINORS).copied();
         let sharing = self.by_id.get(topics::NON_CONSENSUAL_SHARING).copied();
-        let age_alone = urgent.minors_by_age_alone && !urgent.pictured;
+        let bare_age = urgent.bare_age;
         let counts = |t: usize| {
             let ranked = self.topics[t]
                 .urgency
                 .is_some_and(|r| r < topics::MOST_URGENT)
                 || Some(t) == sharing;
-            ranked && !(age_alone && Some(t) == minors) && cue_fired.contains(&t)
+            ranked && !(bare_age && Some(t) == minors) && cue_fired.contains(&t)
         };
         for (cue, hit) in std::mem::take(&mut urgent.beside) {
             let topic = self.cue_topic[cue];

@@ -225,7 +225,7 @@ pub enum CueClass {
     Urgent,
     /// Urgent only beside crisis, sextortion, minors or non-consensual sharing fired in the same
     /// message by its own urgent cue or by the age rule, and still urgent after the model's
-    /// check (an age alone counts only beside a picture word): "if I die" asked by someone
+    /// check (the writer's age counts only with a picture, sexting or legal word): "if I die" asked by someone
     /// whose pictures are out or who is threatened, not in a question about a will. Otherwise
     /// ordinary evidence.
     #[serde(rename = "urgent_beside")]

@@ -65,7 +65,12 @@ impl Matcher {
                 .by_id
                 .get(topics::MINORS)
                 .is_some_and(|m| cue_weights.contains_key(m));
-        let cue_fired = urgent.fired.clone();
+        // What the cues and the age rule fired, for the cues urgent only beside one of them.
+        let cue_fired = if urgent.beside.is_empty() {
+            Vec::new()
+        } else {
+            urgent.fired.clone()
+        };
         let suppressed = self.urgency(
             prediction.as_ref(),
             &mut urgent,

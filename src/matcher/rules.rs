@@ -34,6 +34,9 @@ pub(crate) struct AgeFinding {
     /// The writer says they are under 18 ("im 15", "16 here", "im in year 9") and names no
     /// child of theirs.
     pub speaker_minor: bool,
+    /// It fired on the writer's own age with no picture, sexting or legal word: the age says
+    /// who is asking, not whose picture ("im 15, a kid told me to kys in fortnite").
+    pub bare: bool,
 }
 
 pub(crate) fn minor_age(
@@ -48,6 +51,7 @@ pub(crate) fn minor_age(
         firm: false,
         child_context,
         speaker_minor: false,
+        bare: false,
     };
     let unit_after = |span: &super::cues::Span| {
         toks.get(span.end)
@@ -131,6 +135,7 @@ pub(crate) fn minor_age(
     if let Some(reason) = speaker_says {
         finding.speaker_minor = !child_context && !was_minor_is_adult;
         finding.firm = on_topic && !was_minor_is_adult;
+        finding.bare = !on_topic;
         finding.fired = Some(if on_topic {
             reason
         } else {
