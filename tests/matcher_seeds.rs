@@ -29,12 +29,13 @@ fn answer(m: &Matcher, text: &str) -> (String, Option<Audience>, Vec<String>) {
     }
 }
 
-/// The explanation's lines for an urgent cue of `topic` that fired (denied ones included).
+/// The explanation's lines for an urgent cue of `topic` that fired (denied ones included), or
+/// one urgent unless an everyday idiom.
 fn urgent_cue_lines<'e>(explanation: &'e str, topic: &str) -> impl Iterator<Item = &'e str> {
     let cue = format!("cue: {topic} ");
-    explanation
-        .lines()
-        .filter(move |l| l.starts_with(&cue) && l.contains(" Urgent "))
+    explanation.lines().filter(move |l| {
+        l.starts_with(&cue) && (l.contains(" Urgent ") || l.contains(" UrgentOrIdiom "))
+    })
 }
 
 /// An urgent cue of `topic` fired and was not denied.
@@ -823,4 +824,30 @@ fn ceop_a_polish_threat_to_oneself_and_a_percentage() {
     assert!(!e.contains("age rule"), "{e}");
     let e = m.explain("im 15 and sure he still has my pics").to_string();
     assert!(e.contains("age rule"), "{e}");
+}
+
+/// "She'll kill me" is a crisis cue urgent unless an everyday idiom: the model sure the message
+/// is about a wedding or a birthday takes it back, in English or French; a threat meant, from a
+/// partner, in English or Spanish, stays urgent.
+#[test]
+fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
+    let m = matcher();
+    for text in [
+        "my sister says she'll kill me if i wear white to her wedding. is ivory ok or also a crime",
+        "ma mère va me tuer, j'ai oublié son anniversaire. une idée de cadeau de dernière minute ?",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("UrgentOrIdiom"), "{text:?}\n{e}");
+        assert!(e.contains("reads as an everyday idiom"), "{text:?}\n{e}");
+        assert_eq!(answer(&m, text).0, "OutOfScope", "{text:?}\n{e}");
+    }
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "he says he will kill me if i leave him. he took my phone and locked the door",
+            "my husband said he'll kill me if he finds out i told anyone about the videos",
+            "mi novio dice que me va a matar si lo dejo, tengo mucho miedo",
+        ],
+    );
 }

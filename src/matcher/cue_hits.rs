@@ -71,6 +71,10 @@ pub(super) struct UrgentCues {
     /// `minors` is urgent by the writer's age alone, with no picture, sexting or legal word
     /// (see [`super::rules::AgeFinding::bare`]): it says who is asking, not whose picture.
     pub(super) bare_age: bool,
+    /// The topic of each clean hit of a cue urgent unless an everyday idiom
+    /// ([`CueClass::UrgentOrIdiom`]), once per hit, like its entry in `fired`: the urgency stage
+    /// takes these entries back when the model is sure the message is about something else.
+    pub(super) idiom: Vec<usize>,
 }
 
 impl Matcher {
@@ -185,7 +189,10 @@ impl Matcher {
                 urgent.beside.push((*cue, *hit));
                 continue;
             }
-            if class == CueClass::Urgent && child_only && c.topic == topics::MONITORING {
+            if matches!(class, CueClass::Urgent | CueClass::UrgentOrIdiom)
+                && child_only
+                && c.topic == topics::MONITORING
+            {
                 // Watching one's own child is a parenting question, not stalkerware.
                 note(explain, || {
                     "monitoring cue about a child: treated as a parenting question".to_owned()
@@ -286,7 +293,7 @@ impl Matcher {
     ) {
         let topic = self.cue_topic[cue];
         let (counted, state) = self.counted_weight(cue, class, hit);
-        if class == CueClass::Urgent {
+        if matches!(class, CueClass::Urgent | CueClass::UrgentOrIdiom) {
             if hit.negated || hit.hypothetical {
                 urgent.touched.push(topic);
                 if hit.negated {
@@ -294,6 +301,9 @@ impl Matcher {
                 }
             } else {
                 urgent.fired.push(topic);
+                if class == CueClass::UrgentOrIdiom {
+                    urgent.idiom.push(topic);
+                }
             }
         }
         cue_weights
@@ -318,7 +328,7 @@ impl Matcher {
         let sc = &self.data.scoring;
         let c = &self.data.cues[cue];
         let weight = match class {
-            CueClass::Urgent => sc.urgent_weight,
+            CueClass::Urgent | CueClass::UrgentOrIdiom => sc.urgent_weight,
             CueClass::Frame => sc.frame_weight,
             CueClass::Strong if c.topic == topics::OUT_OF_SCOPE => sc.out_of_scope_weight,
             CueClass::Strong => sc.strong_weight,
@@ -330,10 +340,11 @@ impl Matcher {
         // For the urgency-ordered topics a negated strong cue ("never threatened") is weak
         // evidence too: their strong cues name incidents, and a denied incident is not one.
         let urgent_topic = self.topics[self.cue_topic[cue]].urgency.is_some();
+        let urgent_class = matches!(class, CueClass::Urgent | CueClass::UrgentOrIdiom);
         match (class, hit.negated, hit.hypothetical) {
-            (CueClass::Urgent, true, _) => (sc.cue_weight, "negated"),
+            (_, true, _) if urgent_class => (sc.cue_weight, "negated"),
             (CueClass::Strong, true, _) if urgent_topic => (sc.cue_weight, "negated"),
-            (CueClass::Urgent, false, true) => (sc.strong_weight, "hypothetical"),
+            (_, false, true) if urgent_class => (sc.strong_weight, "hypothetical"),
             _ => (weight, ""),
         }
     }

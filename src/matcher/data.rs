@@ -89,6 +89,8 @@ struct RawCues {
     #[serde(default)]
     urgent_beside: Vec<String>,
     #[serde(default)]
+    urgent_or_idiom: Vec<String>,
+    #[serde(default)]
     frame: Vec<String>,
     #[serde(default)]
     strong: Vec<String>,
@@ -158,6 +160,10 @@ pub(crate) struct Scoring {
     /// pay", "pay for the damage or my photos of it go to court") is about something else when
     /// the model is this sure. Over 1: never.
     pub model_out_of_scope_over_threat_probability: f32,
+    /// The same for the hits of `urgent_or_idiom` cues, in a message that names nothing
+    /// intimate: "my sister says she'll kill me if I wear white" is about a wedding when the
+    /// model is this sure. Over 1: never.
+    pub model_out_of_scope_over_idiom_probability: f32,
     /// A combined score under this, with no cue for the winner, is out of scope.
     pub model_min_score: f32,
     /// A runner-up within this ratio of the best combined score makes the message ambiguous.
@@ -205,6 +211,7 @@ impl Default for Scoring {
             model_age_rule_probability: 0.0,
             model_out_of_scope_over_cue_probability: 2.0,
             model_out_of_scope_over_threat_probability: 2.0,
+            model_out_of_scope_over_idiom_probability: 2.0,
             model_min_score: 0.1,
             model_ambiguity_ratio: 0.92,
             model_short_words: 2,
@@ -230,6 +237,12 @@ pub enum CueClass {
     /// ordinary evidence.
     #[serde(rename = "urgent_beside")]
     UrgentBeside,
+    /// Urgent, unless the model reads the whole message as out of scope (at
+    /// `model_out_of_scope_over_idiom_probability` or more) and it names nothing intimate: then an
+    /// everyday idiom, ordinary evidence ("my sister says she'll kill me if I wear white to her
+    /// wedding", not "he says he'll kill me if I leave").
+    #[serde(rename = "urgent_or_idiom")]
+    UrgentOrIdiom,
     /// Frames the whole question ("my ex", "my kid"): outweighs strong cues of other topics.
     Frame,
     /// Strong evidence for the topic.
@@ -525,12 +538,19 @@ fn read_topics(
                 &raw_cues.urgent_beside,
                 "urgent_beside",
             ),
+            (
+                CueClass::UrgentOrIdiom,
+                &raw_cues.urgent_or_idiom,
+                "urgent_or_idiom",
+            ),
             (CueClass::Frame, &raw_cues.frame, "frame"),
             (CueClass::Strong, &raw_cues.strong, "strong"),
             (CueClass::Cue, &raw_cues.cues, "cues"),
         ] {
-            if matches!(class, CueClass::Urgent | CueClass::UrgentBeside)
-                && !list.is_empty()
+            if matches!(
+                class,
+                CueClass::Urgent | CueClass::UrgentBeside | CueClass::UrgentOrIdiom
+            ) && !list.is_empty()
                 && !topics::is_urgent(topic)
             {
                 problems.push(format!(

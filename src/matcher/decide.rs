@@ -467,7 +467,7 @@ impl Matcher {
             // message is about something else, their cues are evidence, not a win. Not when the
             // message names something intimate ("posting my intimate photos on a fake account"):
             // then it is about that. Crisis, sextortion and minors keep theirs whatever the
-            // model says.
+            // model says (but for their cues urgent unless an everyday idiom, below).
             let before = urgent.fired.len();
             urgent.fired.retain(|&t| {
                 self.topics[t]
@@ -482,6 +482,31 @@ impl Matcher {
                         sc.model_out_of_scope_over_cue_probability
                     )
                 });
+            }
+        }
+        if let Some(p) = out_of_scope
+            && p >= sc.model_out_of_scope_over_idiom_probability
+            && !urgent.intimate
+            && !urgent.idiom.is_empty()
+        {
+            // "She'll kill me if I wear white to her wedding": a threat said in jest is the
+            // same words as one meant. With the model sure the whole message is about a
+            // wedding, a test or a game and nothing intimate named, such a cue's hits are
+            // taken back; the topic stays urgent when another cue fired it too.
+            for t in std::mem::take(&mut urgent.idiom) {
+                if let Some(i) = urgent.fired.iter().position(|&f| f == t) {
+                    urgent.fired.remove(i);
+                }
+                if !urgent.fired.contains(&t) {
+                    let id = &self.topics[t].id;
+                    note(explain, || {
+                        format!(
+                            "model: out of scope at {p:.2}, over {:.2}, and nothing intimate \
+                             named: the {id} cue reads as an everyday idiom, evidence only",
+                            sc.model_out_of_scope_over_idiom_probability
+                        )
+                    });
+                }
             }
         }
         if let Some(p) = out_of_scope

@@ -134,6 +134,11 @@ fn bad_data_is_reported_all_at_once() {
             &["topics.help.urgent_beside: only the urgency-ordered"],
         ),
         (
+            "urgent unless an idiom, outside the urgency order",
+            format!("{MINI}\n[topics.help]\nurgent_or_idiom = [\"now\"]\n"),
+            &["topics.help.urgent_or_idiom: only the urgency-ordered"],
+        ),
+        (
             "per-topic urgent threshold for a topic outside the urgency order, and out of range",
             format!("{MINI}\n[scoring.model_urgent_by_topic]\nhelp = 0.5\ncrisis = 1.5\n"),
             &[
@@ -226,4 +231,33 @@ fn an_urgent_beside_cue_is_urgent_only_beside_another_urgent_topic() {
     let beside = "im 15 and my pic is out. what happens if i die";
     assert_eq!(crisis_class(beside), Some(CueClass::Urgent));
     assert_eq!(m.classify(beside).topic(), Some("crisis"));
+}
+
+#[test]
+fn an_urgent_or_idiom_cue_is_urgent_when_no_model_reads_the_message_as_everyday() {
+    let toml = MINI.replace(
+        "[topics.crisis]\n",
+        "[topics.crisis]\nurgent_or_idiom = [\"he will kill me\"]\n",
+    );
+    let data = MatcherData::parse(&toml).unwrap_or_else(|e| panic!("{e}"));
+    let m = Matcher::new(&mini_topics(), &data).unwrap_or_else(|e| panic!("{e}"));
+    let text = "the giraffe laws say he will kill me";
+    let crisis = m
+        .explain(text)
+        .cue_hits
+        .into_iter()
+        .find(|h| h.topic == "crisis")
+        .map(|h| (h.class, h.weight));
+    // Weighed like an urgent cue, and urgent: with no model there is no everyday reading to
+    // take it back (the seed tests show the model's).
+    assert_eq!(
+        crisis,
+        Some((CueClass::UrgentOrIdiom, data.scoring.urgent_weight))
+    );
+    assert_eq!(m.classify(text).topic(), Some("crisis"));
+    // Denied, it is evidence like a denied urgent cue.
+    assert_eq!(
+        m.classify("the giraffe laws, not he will kill me").topic(),
+        Some("legal")
+    );
 }
