@@ -851,3 +851,23 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
         ],
     );
 }
+
+/// After h21-mixed's one measurement: a last message passed on to a third person is a crisis
+/// cue urgent unless an everyday idiom, and a blade in Spanish is a blade.
+#[test]
+fn a_last_message_passed_on_and_a_spanish_blade_are_a_crisis() {
+    let m = matcher();
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "my brother texted me 'tell dad i love him' and now he won't pick up, his pics went round work today",
+            "mi hermana está en su cuarto con una cuchilla, dice que todos vieron sus fotos",
+        ],
+    );
+    let text = "my sister sent 'tell mum I love her' from the airport, her flight's boarding. she's \
+                so soppy when she flies lol, anyway how do I change a baggage allowance";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("reads as an everyday idiom"), "{e}");
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+}
