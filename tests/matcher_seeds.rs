@@ -853,7 +853,8 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
 }
 
 /// After h21-mixed's one measurement: a last message passed on to a third person is a crisis
-/// cue urgent unless an everyday idiom, and a blade in Spanish is a blade.
+/// cue urgent unless an everyday idiom, a blade in Spanish is a blade, pills near me can be a
+/// chemist's, and lying in German is lying.
 #[test]
 fn a_last_message_passed_on_and_a_spanish_blade_are_a_crisis() {
     let m = matcher();
@@ -870,4 +871,10 @@ fn a_last_message_passed_on_and_a_spanish_blade_are_a_crisis() {
     let e = m.explain(text).to_string();
     assert!(e.contains("reads as an everyday idiom"), "{e}");
     assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+    // A chemist's near me is not pills at hand.
+    let text = "is there a chemist with the morning after pill near me open on sunday";
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{}", m.explain(text));
+    // German lying is lying, and its "die" is "the".
+    let text = "Meine Freundin sagt, sie hat die Fotos gelöscht. Woher weiß ich, ob sie lügt?";
+    assert_eq!(answer(&m, text).0, "trust-lying", "{}", m.explain(text));
 }
