@@ -841,6 +841,11 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
         assert!(e.contains("reads as an everyday idiom"), "{text:?}\n{e}");
         assert_eq!(answer(&m, text).0, "OutOfScope", "{text:?}\n{e}");
     }
+    // With the writer's age beside it, the idiom is still out of scope, not minors.
+    let text = "im 14 and my dad said he will kill me if i fail french again lol how do i revise";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("reads as an everyday idiom"), "{e}");
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
     assert_urgent_cues_answer(
         &m,
         "crisis",
@@ -848,6 +853,10 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
             "he says he will kill me if i leave him. he took my phone and locked the door",
             "my husband said he'll kill me if he finds out i told anyone about the videos",
             "mi novio dice que me va a matar si lo dejo, tengo mucho miedo",
+            "mon copain a dit qu'il va me tuer si je le quitte, j'ai peur",
+            "meu namorado disse que vai me matar se eu terminar com ele, estou com medo",
+            "mein Freund sagt, er bringt mich um wenn ich gehe. ich habe Angst",
+            "il mio ragazzo dice che mi ammazza se lo lascio, ho paura",
         ],
     );
 }
@@ -873,8 +882,45 @@ fn a_last_message_passed_on_and_a_spanish_blade_are_a_crisis() {
     assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
     // A chemist's near me is not pills at hand.
     let text = "is there a chemist with the morning after pill near me open on sunday";
-    assert_eq!(m.classify(text), Outcome::OutOfScope, "{}", m.explain(text));
+    let e = m.explain(text).to_string();
+    assert!(e.contains("reads as an everyday idiom"), "{e}");
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+    // Telling someone you love them is not a last message.
+    for text in [
+        "how do i tell my boyfriend i love him",
+        "how to tell my mum i love her without it being cringe",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(
+            urgent_cue_lines(&e, "crisis").next().is_none(),
+            "{text:?}\n{e}"
+        );
+    }
+    // German "die" before pictures is "the", but English "die" before "videos" is still dying.
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &["i want to die, videos of me are everywhere"],
+    );
     // German lying is lying, and its "die" is "the".
     let text = "Meine Freundin sagt, sie hat die Fotos gelöscht. Woher weiß ich, ob sie lügt?";
     assert_eq!(answer(&m, text).0, "trust-lying", "{}", m.explain(text));
+}
+
+/// Not wanting to be here tomorrow and "goodbye everyone" are crisis cues urgent unless an everyday
+/// idiom: beside a teenager's age and pictures going round they are a crisis first; at a boring
+/// party it is not.
+#[test]
+fn not_wanting_to_be_here_tomorrow_or_goodbye_everyone_is_a_crisis_but_a_boring_party_is_not() {
+    let m = matcher();
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "im 15 and my pics are all over the year group chat. i dont want to be here tomorrow",
+            "my cousin (15) just posted 'goodbye everyone' on her story, her pics have been going round all week",
+        ],
+    );
+    let text = "this party is so boring i dont want to be here tonight lol, how do i leave without being rude";
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{}", m.explain(text));
 }

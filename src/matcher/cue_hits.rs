@@ -71,9 +71,9 @@ pub(super) struct UrgentCues {
     /// `minors` is urgent by the writer's age alone, with no picture, sexting or legal word
     /// (see [`super::rules::AgeFinding::bare`]): it says who is asking, not whose picture.
     pub(super) bare_age: bool,
-    /// The topic of each clean hit of a cue urgent unless an everyday idiom
-    /// ([`CueClass::UrgentOrIdiom`]), once per hit, like its entry in `fired`: the urgency stage
-    /// takes these entries back when the model is sure the message is about something else.
+    /// The topic of each cue urgent unless an everyday idiom ([`CueClass::UrgentOrIdiom`]) whose
+    /// best hit is clean, once per cue, like its entry in `fired`: the urgency stage takes these
+    /// entries back when the model is sure the message is about something else.
     pub(super) idiom: Vec<usize>,
 }
 

@@ -239,8 +239,9 @@ pub enum CueClass {
     UrgentBeside,
     /// Urgent, unless the model reads the whole message as out of scope (at
     /// `model_out_of_scope_over_idiom_probability` or more) and it names nothing intimate: then an
-    /// everyday idiom, ordinary evidence ("my sister says she'll kill me if I wear white to her
-    /// wedding", not "he says he'll kill me if I leave").
+    /// everyday idiom that fires nothing, though its weight stays and the model's sure reading
+    /// wins the combined score ("my sister says she'll kill me if I wear white to her wedding",
+    /// not "he says he'll kill me if I leave").
     #[serde(rename = "urgent_or_idiom")]
     UrgentOrIdiom,
     /// Frames the whole question ("my ex", "my kid"): outweighs strong cues of other topics.

@@ -410,6 +410,34 @@ impl Matcher {
             (self.topics[self.model_topic[best]].id == topics::OUT_OF_SCOPE)
                 .then(|| pred.topics[best])
         });
+        if let Some(p) = out_of_scope
+            && p >= sc.model_out_of_scope_over_idiom_probability
+            && !urgent.intimate
+            && !urgent.idiom.is_empty()
+        {
+            // "She'll kill me if I wear white to her wedding": a threat said in jest is the
+            // same words as one meant. With the model sure the whole message is about a
+            // wedding, a test or a game and nothing intimate named, such a cue's hits are taken
+            // back (their weight stays, and the model's reading wins the combined score); the
+            // topic stays urgent when another cue fired it too. Before the age rule's check, so
+            // that a crisis taken back does not count as another urgent topic there ("im 15 and
+            // my mum will kill me over my maths grade" is out of scope).
+            for t in std::mem::take(&mut urgent.idiom) {
+                if let Some(i) = urgent.fired.iter().position(|&f| f == t) {
+                    urgent.fired.remove(i);
+                }
+                if !urgent.fired.contains(&t) {
+                    let id = &self.topics[t].id;
+                    note(explain, || {
+                        format!(
+                            "model: out of scope at {p:.2}, over {:.2}, and nothing intimate \
+                             named: the {id} cue reads as an everyday idiom, not urgent",
+                            sc.model_out_of_scope_over_idiom_probability
+                        )
+                    });
+                }
+            }
+        }
         if let Some(pred) = prediction
             && urgent.age_rule_only
             && let Some(minors) = self.by_id.get(topics::MINORS).copied()
@@ -482,31 +510,6 @@ impl Matcher {
                         sc.model_out_of_scope_over_cue_probability
                     )
                 });
-            }
-        }
-        if let Some(p) = out_of_scope
-            && p >= sc.model_out_of_scope_over_idiom_probability
-            && !urgent.intimate
-            && !urgent.idiom.is_empty()
-        {
-            // "She'll kill me if I wear white to her wedding": a threat said in jest is the
-            // same words as one meant. With the model sure the whole message is about a
-            // wedding, a test or a game and nothing intimate named, such a cue's hits are
-            // taken back; the topic stays urgent when another cue fired it too.
-            for t in std::mem::take(&mut urgent.idiom) {
-                if let Some(i) = urgent.fired.iter().position(|&f| f == t) {
-                    urgent.fired.remove(i);
-                }
-                if !urgent.fired.contains(&t) {
-                    let id = &self.topics[t].id;
-                    note(explain, || {
-                        format!(
-                            "model: out of scope at {p:.2}, over {:.2}, and nothing intimate \
-                             named: the {id} cue reads as an everyday idiom, evidence only",
-                            sc.model_out_of_scope_over_idiom_probability
-                        )
-                    });
-                }
             }
         }
         if let Some(p) = out_of_scope
