@@ -924,3 +924,26 @@ fn not_wanting_to_be_here_tomorrow_or_goodbye_everyone_is_a_crisis_but_a_boring_
     let text = "this party is so boring i dont want to be here tonight lol, how do i leave without being rude";
     assert_eq!(m.classify(text), Outcome::OutOfScope, "{}", m.explain(text));
 }
+
+/// With the 129-batch model: "I'd rather die than ..." is urgent beside a threat and evidence
+/// at a wedding; "ich halte es nicht mehr aus" reads like "I can't take it anymore"; not caring
+/// what happens to oneself is a crisis cue urgent unless an everyday idiom.
+#[test]
+fn rather_die_beside_a_threat_a_german_cant_take_it_and_not_caring_what_happens() {
+    let m = matcher();
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "im 16 and he says he'll post my nudes unless i send another. id rather die than my dad sees them",
+            "Mein Ex hat meine Bilder an alle geschickt. Ich halte es nicht mehr aus.",
+            "stopped eating on purpose, don't care what happens to me since the pics went round",
+        ],
+    );
+    let text =
+        "i'd rather die than go to my cousin's wedding alone lol, is it ok to bring a friend";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("UrgentBeside"), "{e}");
+    assert!(urgent_cue_lines(&e, "crisis").next().is_none(), "{e}");
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+}
