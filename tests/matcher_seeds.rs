@@ -857,8 +857,18 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
             "meu namorado disse que vai me matar se eu terminar com ele, estou com medo",
             "mein Freund sagt, er bringt mich um wenn ich gehe. ich habe Angst",
             "il mio ragazzo dice che mi ammazza se lo lascio, ho paura",
+            "my boyfriend threatened to hurt me if i leave and he's in the next room",
         ],
     );
+    // A threat to hurt over lunch money, or a brother who will beat me at fifa, is everyday.
+    for text in [
+        "a boy in year 7 says he'll beat me up unless i give him my lunch money. im 11",
+        "my brother will beat me at fifa again tonight, tips?",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("reads as an everyday idiom"), "{text:?}\n{e}");
+        assert_eq!(m.classify(text), Outcome::OutOfScope, "{text:?}\n{e}");
+    }
 }
 
 /// After h21-mixed's one measurement: a last message passed on to a third person is a crisis
