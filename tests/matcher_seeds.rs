@@ -860,14 +860,45 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
             "my boyfriend threatened to hurt me if i leave and he's in the next room",
         ],
     );
-    // A threat to hurt over lunch money, or a brother who will beat me at fifa, is everyday.
-    for text in [
-        "a boy in year 7 says he'll beat me up unless i give him my lunch money. im 11",
-        "my brother will beat me at fifa again tonight, tips?",
+    // A brother who will beat me at fifa is a game.
+    let text = "my brother will beat me at fifa again tonight, tips?";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("reads as an everyday idiom"), "{e}");
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+}
+
+/// The writers' brief puts threats that involve nothing intimate out of scope (the bot has no
+/// answer for a schoolyard threat over lunch money); the threat cue is taken back when the
+/// model is sure, and hurt said of feelings or of a first time is no threat at all.
+#[test]
+fn a_threat_with_nothing_intimate_is_out_of_scope_and_hurt_feelings_are_no_threat() {
+    let m = matcher();
+    let text = "a boy in year 7 says he'll beat me up unless i give him my lunch money. im 11";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("reads as an everyday idiom"), "{e}");
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+    for (text, topic) in [
+        (
+            "it really hurt me when he showed my nudes to his mates",
+            "non-consensual-sharing",
+        ),
+        (
+            "he does not care what happens to me, he just wants nudes",
+            "",
+        ),
+        (
+            "my parents dont care what happens to me, can i move out at 16",
+            "",
+        ),
     ] {
         let e = m.explain(text).to_string();
-        assert!(e.contains("reads as an everyday idiom"), "{text:?}\n{e}");
-        assert_eq!(m.classify(text), Outcome::OutOfScope, "{text:?}\n{e}");
+        assert!(
+            urgent_cue_lines(&e, "crisis").next().is_none(),
+            "{text:?}\n{e}"
+        );
+        if !topic.is_empty() {
+            assert_eq!(answer(&m, text).0, topic, "{text:?}\n{e}");
+        }
     }
 }
 
@@ -946,7 +977,7 @@ fn rather_die_beside_a_threat_a_german_cant_take_it_and_not_caring_what_happens(
         "crisis",
         &[
             "im 16 and he says he'll post my nudes unless i send another. id rather die than my dad sees them",
-            "Mein Ex hat meine Bilder an alle geschickt. Ich halte es nicht mehr aus.",
+            "Mein Ex hat meine Bilder an alle geschickt. Ich halte es einfach nicht mehr aus.",
             "stopped eating on purpose, don't care what happens to me since the pics went round",
         ],
     );
