@@ -56,6 +56,27 @@ fn assert_urgent_cues_answer(m: &Matcher, topic: &str, texts: &[&str]) {
     }
 }
 
+/// Each of `texts` has an urgent cue taken back as an everyday idiom (the model sure it is out
+/// of scope) and is answered out of scope.
+fn assert_idiom_taken_back(m: &Matcher, texts: &[&str]) {
+    for text in texts {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("reads as an everyday idiom"), "{text:?}\n{e}");
+        assert_eq!(m.classify(text), Outcome::OutOfScope, "{text:?}\n{e}");
+    }
+}
+
+/// No urgent cue of `topic` fires in any of `texts`.
+fn assert_no_urgent_cue(m: &Matcher, topic: &str, texts: &[&str]) {
+    for text in texts {
+        let e = m.explain(text).to_string();
+        assert!(
+            urgent_cue_lines(&e, topic).next().is_none(),
+            "{text:?}\n{e}"
+        );
+    }
+}
+
 #[test]
 fn the_frightened_parent_gets_the_parents_answer() {
     let m = matcher();
@@ -763,15 +784,16 @@ fn a_negator_does_not_reach_into_a_clause_the_cue_opens() {
         assert!(!an_undenied_urgent_cue(&e, topic), "{e}");
     }
 
-    for text in [
-        "when im not around he goes through my phone and my pics",
-        "what happens to my icloud photos if i die, writing my will",
-        "tried to hang out with him but he only wants pics",
-        "he told me how he would do it, post them on the school page",
-    ] {
-        let e = m.explain(text).to_string();
-        assert!(urgent_cue_lines(&e, "crisis").next().is_none(), "{e}");
-    }
+    assert_no_urgent_cue(
+        &m,
+        "crisis",
+        &[
+            "when im not around he goes through my phone and my pics",
+            "what happens to my icloud photos if i die, writing my will",
+            "tried to hang out with him but he only wants pics",
+            "he told me how he would do it, post them on the school page",
+        ],
+    );
 }
 
 /// A death asked about as a practical matter ("if I die", "after my death"), or being told to
@@ -832,20 +854,20 @@ fn ceop_a_polish_threat_to_oneself_and_a_percentage() {
 #[test]
 fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
     let m = matcher();
-    for text in [
+    let jokes = [
         "my sister says she'll kill me if i wear white to her wedding. is ivory ok or also a crime",
         "ma mère va me tuer, j'ai oublié son anniversaire. une idée de cadeau de dernière minute ?",
-    ] {
+    ];
+    for text in jokes {
         let e = m.explain(text).to_string();
         assert!(e.contains("UrgentOrIdiom"), "{text:?}\n{e}");
-        assert!(e.contains("reads as an everyday idiom"), "{text:?}\n{e}");
-        assert_eq!(answer(&m, text).0, "OutOfScope", "{text:?}\n{e}");
     }
+    assert_idiom_taken_back(&m, &jokes);
     // With the writer's age beside it, the idiom is still out of scope, not minors.
-    let text = "im 14 and my dad said he will kill me if i fail french again lol how do i revise";
-    let e = m.explain(text).to_string();
-    assert!(e.contains("reads as an everyday idiom"), "{e}");
-    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+    assert_idiom_taken_back(
+        &m,
+        &["im 14 and my dad said he will kill me if i fail french again lol how do i revise"],
+    );
     assert_urgent_cues_answer(
         &m,
         "crisis",
@@ -861,10 +883,10 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
         ],
     );
     // A brother who will beat me at fifa is a game.
-    let text = "my brother will beat me at fifa again tonight, tips?";
-    let e = m.explain(text).to_string();
-    assert!(e.contains("reads as an everyday idiom"), "{e}");
-    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+    assert_idiom_taken_back(
+        &m,
+        &["my brother will beat me at fifa again tonight, tips?"],
+    );
 }
 
 /// The writers' brief puts threats that involve nothing intimate out of scope (the bot has no
@@ -873,33 +895,26 @@ fn a_threat_said_in_jest_is_an_idiom_but_one_meant_is_a_crisis() {
 #[test]
 fn a_threat_with_nothing_intimate_is_out_of_scope_and_hurt_feelings_are_no_threat() {
     let m = matcher();
-    let text = "a boy in year 7 says he'll beat me up unless i give him my lunch money. im 11";
-    let e = m.explain(text).to_string();
-    assert!(e.contains("reads as an everyday idiom"), "{e}");
-    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
-    for (text, topic) in [
-        (
-            "it really hurt me when he showed my nudes to his mates",
-            "non-consensual-sharing",
-        ),
-        (
+    assert_idiom_taken_back(
+        &m,
+        &["a boy in year 7 says he'll beat me up unless i give him my lunch money. im 11"],
+    );
+    let hurt = "it really hurt me when he showed my nudes to his mates";
+    assert_no_urgent_cue(
+        &m,
+        "crisis",
+        &[
+            hurt,
             "he does not care what happens to me, he just wants nudes",
-            "",
-        ),
-        (
             "my parents dont care what happens to me, can i move out at 16",
-            "",
-        ),
-    ] {
-        let e = m.explain(text).to_string();
-        assert!(
-            urgent_cue_lines(&e, "crisis").next().is_none(),
-            "{text:?}\n{e}"
-        );
-        if !topic.is_empty() {
-            assert_eq!(answer(&m, text).0, topic, "{text:?}\n{e}");
-        }
-    }
+        ],
+    );
+    assert_eq!(
+        answer(&m, hurt).0,
+        "non-consensual-sharing",
+        "{}",
+        m.explain(hurt)
+    );
 }
 
 /// After h21-mixed's one measurement: a last message passed on to a third person is a crisis
@@ -916,27 +931,24 @@ fn a_last_message_passed_on_and_a_spanish_blade_are_a_crisis() {
             "mi hermana está en su cuarto con una cuchilla, dice que todos vieron sus fotos",
         ],
     );
-    let text = "my sister sent 'tell mum I love her' from the airport, her flight's boarding. she's \
-                so soppy when she flies lol, anyway how do I change a baggage allowance";
-    let e = m.explain(text).to_string();
-    assert!(e.contains("reads as an everyday idiom"), "{e}");
-    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
-    // A chemist's near me is not pills at hand.
-    let text = "is there a chemist with the morning after pill near me open on sunday";
-    let e = m.explain(text).to_string();
-    assert!(e.contains("reads as an everyday idiom"), "{e}");
-    assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
+    // A soppy sister at an airport, and a chemist's near me, not pills at hand.
+    assert_idiom_taken_back(
+        &m,
+        &[
+            "my sister sent 'tell mum I love her' from the airport, her flight's boarding. she's \
+             so soppy when she flies lol, anyway how do I change a baggage allowance",
+            "is there a chemist with the morning after pill near me open on sunday",
+        ],
+    );
     // Telling someone you love them is not a last message.
-    for text in [
-        "how do i tell my boyfriend i love him",
-        "how to tell my mum i love her without it being cringe",
-    ] {
-        let e = m.explain(text).to_string();
-        assert!(
-            urgent_cue_lines(&e, "crisis").next().is_none(),
-            "{text:?}\n{e}"
-        );
-    }
+    assert_no_urgent_cue(
+        &m,
+        "crisis",
+        &[
+            "how do i tell my boyfriend i love him",
+            "how to tell my mum i love her without it being cringe",
+        ],
+    );
     // German "die" before pictures is "the", but English "die" before "videos" is still dying.
     assert_urgent_cues_answer(
         &m,

@@ -189,10 +189,7 @@ impl Matcher {
                 urgent.beside.push((*cue, *hit));
                 continue;
             }
-            if matches!(class, CueClass::Urgent | CueClass::UrgentOrIdiom)
-                && child_only
-                && c.topic == topics::MONITORING
-            {
+            if class.fires_urgency() && child_only && c.topic == topics::MONITORING {
                 // Watching one's own child is a parenting question, not stalkerware.
                 note(explain, || {
                     "monitoring cue about a child: treated as a parenting question".to_owned()
@@ -293,7 +290,7 @@ impl Matcher {
     ) {
         let topic = self.cue_topic[cue];
         let (counted, state) = self.counted_weight(cue, class, hit);
-        if matches!(class, CueClass::Urgent | CueClass::UrgentOrIdiom) {
+        if class.fires_urgency() {
             if hit.negated || hit.hypothetical {
                 urgent.touched.push(topic);
                 if hit.negated {
@@ -340,11 +337,10 @@ impl Matcher {
         // For the urgency-ordered topics a negated strong cue ("never threatened") is weak
         // evidence too: their strong cues name incidents, and a denied incident is not one.
         let urgent_topic = self.topics[self.cue_topic[cue]].urgency.is_some();
-        let urgent_class = matches!(class, CueClass::Urgent | CueClass::UrgentOrIdiom);
         match (class, hit.negated, hit.hypothetical) {
-            (_, true, _) if urgent_class => (sc.cue_weight, "negated"),
+            (_, true, _) if class.fires_urgency() => (sc.cue_weight, "negated"),
             (CueClass::Strong, true, _) if urgent_topic => (sc.cue_weight, "negated"),
-            (_, false, true) if urgent_class => (sc.strong_weight, "hypothetical"),
+            (_, false, true) if class.fires_urgency() => (sc.strong_weight, "hypothetical"),
             _ => (weight, ""),
         }
     }

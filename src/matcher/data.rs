@@ -252,6 +252,19 @@ pub enum CueClass {
     Cue,
 }
 
+impl CueClass {
+    /// A clean hit fires the urgency order when the message is read (`urgent`, and
+    /// `urgent_or_idiom` until the model takes it back).
+    pub(crate) fn fires_urgency(self) -> bool {
+        matches!(self, Self::Urgent | Self::UrgentOrIdiom)
+    }
+
+    /// Only the urgency-ordered topics may have cues of this class.
+    fn needs_urgency_order(self) -> bool {
+        self.fires_urgency() || self == Self::UrgentBeside
+    }
+}
+
 /// One cue of one topic.
 #[derive(Debug, Clone)]
 pub(crate) struct Cue {
@@ -548,12 +561,7 @@ fn read_topics(
             (CueClass::Strong, &raw_cues.strong, "strong"),
             (CueClass::Cue, &raw_cues.cues, "cues"),
         ] {
-            if matches!(
-                class,
-                CueClass::Urgent | CueClass::UrgentBeside | CueClass::UrgentOrIdiom
-            ) && !list.is_empty()
-                && !topics::is_urgent(topic)
-            {
+            if class.needs_urgency_order() && !list.is_empty() && !topics::is_urgent(topic) {
                 problems.push(format!(
                     "topics.{topic}.{key}: only the urgency-ordered topics may have urgent cues"
                 ));
