@@ -960,6 +960,29 @@ fn a_last_message_passed_on_and_a_spanish_blade_are_a_crisis() {
     assert_eq!(answer(&m, text).0, "trust-lying", "{}", m.explain(text));
 }
 
+/// After h22-mixed's one measurement: pills or meds laid out in front of the writer or next to
+/// them are a crisis cue urgent unless an everyday idiom; a pill organiser on the nightstand is
+/// not.
+#[test]
+fn meds_laid_out_in_front_of_me_are_a_crisis_but_a_pill_organiser_is_not() {
+    let m = matcher();
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "he sent my video to my sister and i've got all my meds out in front of me",
+            "my nudes are on a forum now. painkillers next to me, dont know why im typing this",
+        ],
+    );
+    assert_idiom_taken_back(
+        &m,
+        &[
+            "i keep my meds next to me on the nightstand so i dont forget them, whats a good pill \
+           organiser app",
+        ],
+    );
+}
+
 /// Not wanting to be here tomorrow and "goodbye everyone" are crisis cues urgent unless an everyday
 /// idiom: beside a teenager's age and pictures going round they are a crisis first; at a boring
 /// party it is not.
