@@ -125,6 +125,10 @@ pub enum Command {
         /// The training corpus.
         #[arg(long, default_value = "corpus")]
         corpus: PathBuf,
+        /// How many messages a feature must occur in to enter the model's dictionary (a tuning
+        /// knob: higher gives a smaller model).
+        #[arg(long, default_value_t = TrainOptions::default().min_count)]
+        min_count: u32,
         /// L2 penalty (a tuning knob; the default is what the shipped model uses).
         #[arg(long, default_value_t = TrainOptions::default().l2)]
         l2: f64,

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Check { corpus, set } => commands::check(&corpus, &set),
         Command::Train {
             corpus,
+            min_count,
             l2,
             char_weight,
             audience_weight,
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         } => commands::train(
             &corpus,
             TrainOptions {
+                min_count,
                 l2,
                 char_weight,
                 audience_weight,

@@ -364,3 +364,39 @@ fn eval_misses_names_each_wrong_answer_by_file_and_line_but_never_reads_a_holdou
     let out = confidant(&["eval", holdout.to_str().unwrap()], "");
     assert!(out.status.success(), "{out:?}");
 }
+
+#[test]
+fn train_writes_its_tuning_knobs_into_the_model_and_check_accepts_it() {
+    // The topics' example questions alone (an empty corpus folder), so it trains in seconds.
+    let set_dir = responses_copy();
+    let corpus = tempfile::tempdir().unwrap();
+    let responses = set_dir.path().to_str().unwrap();
+    let corpus_path = corpus.path().to_str().unwrap();
+    let out = confidant(
+        &[
+            "train",
+            "--corpus",
+            corpus_path,
+            "--responses",
+            responses,
+            "--min-count",
+            "4",
+            "--l2",
+            "0.0001",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let model = std::fs::read_to_string(set_dir.path().join("_model.tsv")).unwrap();
+    let options = model.lines().find(|l| l.starts_with("options ")).unwrap();
+    assert!(
+        options.starts_with("options min_count=4 l2=0.0001 "),
+        "{options}"
+    );
+    // The staleness check reads the knobs back from the model, not from the defaults.
+    let out = confidant(
+        &["check", "--responses", responses, "--corpus", corpus_path],
+        "",
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+}

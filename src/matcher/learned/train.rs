@@ -44,7 +44,10 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            min_count: 2,
+            // 3 since session 29: on 144 batches a third fewer features than 2 (137,040 against
+            // 195,856; the model's heap 27.4 MB against 36.0 MB of the 40 MB budget) for the same
+            // test split figures within a few messages either way.
+            min_count: 3,
             l2: 1e-6,
             max_iters: 300,
             char_weight: 1.0,
@@ -385,7 +388,12 @@ mod tests {
     #[test]
     fn learns_a_small_set_and_generalises_a_little() {
         let (samples, topics) = mini();
-        let model = train(&samples, &topics, TrainOptions::default()).expect("trains");
+        // Eight messages: "daughter" is in two of them, under the shipped dictionary's floor.
+        let options = TrainOptions {
+            min_count: 2,
+            ..TrainOptions::default()
+        };
+        let model = train(&samples, &topics, options).expect("trains");
         let p = model.predict("are my chats encrypted?");
         assert!(p.topics[0] > 0.5, "{p:?}");
         let p = model.predict("someone posted my pics");
