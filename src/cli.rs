@@ -127,7 +127,8 @@ pub enum Command {
         corpus: PathBuf,
         /// How many messages a feature must occur in to enter the model's dictionary (a tuning
         /// knob: higher gives a smaller model).
-        #[arg(long, default_value_t = TrainOptions::default().min_count)]
+        #[arg(long, default_value_t = TrainOptions::default().min_count,
+              value_parser = clap::value_parser!(u32).range(1..))]
         min_count: u32,
         /// L2 penalty (a tuning knob; the default is what the shipped model uses).
         #[arg(long, default_value_t = TrainOptions::default().l2)]

@@ -960,18 +960,20 @@ fn a_last_message_passed_on_and_a_spanish_blade_are_a_crisis() {
     assert_eq!(answer(&m, text).0, "trust-lying", "{}", m.explain(text));
 }
 
-/// After h22-mixed's one measurement: pills or meds laid out in front of the writer or next to
-/// them are a crisis cue urgent unless an everyday idiom; a pill organiser on the nightstand is
-/// not.
+/// After h22-mixed's one measurement: meds laid out in front of the writer or next to them are a
+/// crisis cue urgent unless an everyday idiom; a pill organiser on the nightstand is not. And
+/// "tablets" are pills, no longer devices: a laptop or an iPad next to the writer, or "how many
+/// devices", fires no crisis cue.
 #[test]
-fn meds_laid_out_in_front_of_me_are_a_crisis_but_a_pill_organiser_is_not() {
+fn meds_laid_out_in_front_of_me_are_a_crisis_but_a_pill_organiser_or_a_laptop_is_not() {
     let m = matcher();
     assert_urgent_cues_answer(
         &m,
         "crisis",
         &[
             "he sent my video to my sister and i've got all my meds out in front of me",
-            "my nudes are on a forum now. painkillers next to me, dont know why im typing this",
+            "my nudes are on a forum now. my meds are right here next to me, dont know why im typing this",
+            "he posted them everywhere. i took all my tablets",
         ],
     );
     assert_idiom_taken_back(
@@ -979,6 +981,16 @@ fn meds_laid_out_in_front_of_me_are_a_crisis_but_a_pill_organiser_is_not() {
         &[
             "i keep my meds next to me on the nightstand so i dont forget them, whats a good pill \
            organiser app",
+        ],
+    );
+    assert_no_urgent_cue(
+        &m,
+        "crisis",
+        &[
+            "how many devices can use my whatsapp",
+            "i saved my nudes to my laptop, is that safe",
+            "my daughter's ipad is next to me, how do i see who she's been messaging",
+            "i was on my laptop and the guy next to me saw my nudes",
         ],
     );
 }
