@@ -831,6 +831,33 @@ fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
     }
 }
 
+/// Session 30, from the test split: "if I die" and "when I'm dead" in other languages read like
+/// the English, so "if I die" is urgent beside a teenager's pictures and evidence alone (a will),
+/// and "when I'm dead" is urgent.
+#[test]
+fn if_i_die_in_italian_portuguese_or_german_reads_like_the_english() {
+    let m = matcher();
+    for text in [
+        "ho 16 anni e un ragazzo ha le mie foto. cosa succede al mio telefono se muoio",
+        "quand je serai morte, personne ne verra plus ces photos",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(an_undenied_urgent_cue(&e, "crisis"), "{text:?}\n{e}");
+        assert_eq!(answer(&m, text).0, "crisis", "{text:?}\n{e}");
+    }
+    for text in [
+        "wenn ich sterbe, wer bekommt meine Fotos in der Cloud? Ich mache gerade mein Testament",
+        "se eu morrer, quem fica com as fotos do meu celular? estou fazendo meu testamento",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("UrgentBeside"), "{text:?}\n{e}");
+        assert!(
+            urgent_cue_lines(&e, "crisis").next().is_none(),
+            "{text:?}\n{e}"
+        );
+    }
+}
+
 /// After h20-mixed's one measurement: CEOP by name is about an under-18, a Polish "she says she
 /// will kill herself" is a crisis, and a percentage is not an age.
 #[test]
