@@ -858,6 +858,31 @@ fn if_i_die_in_italian_portuguese_or_german_reads_like_the_english() {
     }
 }
 
+/// Session 30, from a train batch of alarm words in ordinary life: "I want to disappear" and
+/// "threw (something) at me" are urgent unless an everyday idiom, so a weekend away or a coffee
+/// thrown at work is out of scope while the same words alone, or a partner's violence, are a
+/// crisis; searching how to hang yourself is a crisis.
+#[test]
+fn wanting_to_disappear_for_a_weekend_is_not_a_crisis_but_wanting_to_disappear_is() {
+    let m = matcher();
+    assert_idiom_taken_back(
+        &m,
+        &[
+            "I want to disappear for a weekend. cabin ideas near the lakes with no wifi?",
+            "a customer threw a coffee at me today, 9 hour shift, im fine just fed up. how do i complain to head office",
+        ],
+    );
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "honestly i just want to disappear. i'm so tired of all of it",
+            "he threw a plate at me again tonight and locked the door",
+            "my year 10 pupil is being blackmailed and the school flagged that he searched how to hang yourself",
+        ],
+    );
+}
+
 /// After h20-mixed's one measurement: CEOP by name is about an under-18, a Polish "she says she
 /// will kill herself" is a crisis, and a percentage is not an age.
 #[test]
