@@ -180,10 +180,13 @@ fn a_crisis_said_sideways_outranks_the_other_urgent_topic_beside_it() {
 }
 
 /// A word or two says too little to answer: when the model is not sure, the bot asks which topic
-/// is meant; the same word inside a whole question is answered.
+/// is meant, also when the word is another topic's cue word ("worried" is one of warning-signs',
+/// the model reads parents); the same word inside a whole question is answered.
 #[test]
 fn a_single_word_the_model_is_unsure_of_gets_the_menu() {
     let m = matcher();
+    let e = m.explain("worried").to_string();
+    assert!(e.contains("a word or two, no cue for it"), "worried\n{e}");
     match m.classify("worried") {
         Outcome::Ambiguous { options } => assert!(
             options.len() >= 2 && options.iter().any(|o| o == "parents"),
@@ -861,15 +864,17 @@ fn if_i_die_in_italian_portuguese_or_german_reads_like_the_english() {
 /// Session 30, from a train batch of alarm words in ordinary life: "I want to disappear" and
 /// "threw (something) at me" are urgent unless an everyday idiom, so a weekend away or a coffee
 /// thrown at work is out of scope while the same words alone, or a partner's violence, are a
-/// crisis; searching how to hang yourself is a crisis.
+/// crisis; searching how to hang yourself, or a location at the cliffs beside pictures that went
+/// round, is a crisis, a picnic at the cliffs is not.
 #[test]
-fn wanting_to_disappear_for_a_weekend_is_not_a_crisis_but_wanting_to_disappear_is() {
+fn a_weekend_away_or_a_picnic_at_the_cliffs_is_not_a_crisis_but_wanting_to_disappear_is() {
     let m = matcher();
     assert_idiom_taken_back(
         &m,
         &[
             "I want to disappear for a weekend. cabin ideas near the lakes with no wifi?",
             "a customer threw a coffee at me today, 9 hour shift, im fine just fed up. how do i complain to head office",
+            "we're driving to the cliffs for a picnic on sunday, any tips for parking?",
         ],
     );
     assert_urgent_cues_answer(
@@ -879,6 +884,7 @@ fn wanting_to_disappear_for_a_weekend_is_not_a_crisis_but_wanting_to_disappear_i
             "honestly i just want to disappear. i'm so tired of all of it",
             "he threw a plate at me again tonight and locked the door",
             "my year 10 pupil is being blackmailed and the school flagged that he searched how to hang yourself",
+            "my flatmate's nudes went round his work and now find my friends has him at the cliffs. what do i do",
         ],
     );
 }

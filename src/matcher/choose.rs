@@ -25,10 +25,9 @@ pub(super) struct Choice {
     pub(super) framed: Vec<usize>,
     /// Who seems to be asking.
     pub(super) audience: Audience,
-    /// At most `model_short_words` words (see `model_short_ambiguity_ratio`).
+    /// At most `model_short_words` words (see `model_short_ambiguity_ratio` and
+    /// `model_short_sure_probability`).
     pub(super) short: bool,
-    /// Short, and no cue at all (see `model_short_sure_probability`).
-    pub(super) vague: bool,
 }
 
 impl Matcher {
@@ -376,10 +375,12 @@ impl Matcher {
         } else {
             sc.model_ambiguity_ratio
         };
-        if c.vague && p[best] < sc.model_short_sure_probability {
+        // A word or two with no cue for the model's best topic says as little as one with no
+        // cue at all ("worried" is a warning-signs cue word, and the model reads parents).
+        if c.short && !cue_for_best && p[best] < sc.model_short_sure_probability {
             note(&mut explain, || {
                 format!(
-                    "model: a word or two, no cue, and {} only at {:.2} (under model_short_sure_probability {:.2}): ask which one",
+                    "model: a word or two, no cue for it, and {} only at {:.2} (under model_short_sure_probability {:.2}): ask which one",
                     self.topics[best].id, p[best], sc.model_short_sure_probability
                 )
             });

@@ -173,9 +173,10 @@ pub(crate) struct Scoring {
     pub model_short_words: usize,
     /// The ambiguity ratio for a message of at most `model_short_words` words.
     pub model_short_ambiguity_ratio: f32,
-    /// A message of at most `model_short_words` words with no cue at all is vague: the model
-    /// needs this probability for its best topic to answer it, or to make it urgent; under it
-    /// the bot asks which of its best topics is meant ("my partner" is no emergency yet).
+    /// A message of at most `model_short_words` words with no cue for the model's best topic:
+    /// the model needs this probability for that topic to answer it (with no cue at all, also to
+    /// make it urgent); under it the bot asks which of its best topics is meant ("my partner" is
+    /// no emergency yet; "worried" fires a warning-signs cue word, and the model reads parents).
     pub model_short_sure_probability: f32,
     /// A parent, helper or under-18 audience needs this probability to be chosen over "self".
     pub model_audience_probability: f32,

@@ -115,7 +115,6 @@ impl Matcher {
             framed,
             audience,
             short,
-            vague,
         };
         self.choose(&choice, prediction.as_ref(), &suppressed, &toks, explain)
     }
