@@ -889,6 +889,26 @@ fn a_weekend_away_or_a_picnic_at_the_cliffs_is_not_a_crisis_but_wanting_to_disap
     );
 }
 
+/// After h23-mixed's one measurement: a youth team named by its age group ("our U15s") is
+/// someone under 18 beside a nude, and a parent who found their child with a rope is a crisis in
+/// Italian or Spanish as in English.
+#[test]
+fn a_u15s_team_chat_nude_is_minors_and_a_child_found_with_a_rope_is_a_crisis() {
+    let m = matcher();
+    let text = "netball coach here, a nude of one of the girls is going round our U15s team chat";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("age rule"), "{text:?}\n{e}");
+    assert_eq!(answer(&m, text).0, "minors", "{text:?}\n{e}");
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "qualcuno ricatta mia figlia con delle foto, ieri sera l'ho trovata con una corda in bagno",
+            "a mi hijo le piden dinero por un video y esta noche lo encontré con una cuerda",
+        ],
+    );
+}
+
 /// After h20-mixed's one measurement: CEOP by name is about an under-18, a Polish "she says she
 /// will kill herself" is a crisis, and a percentage is not an age.
 #[test]
