@@ -834,11 +834,12 @@ fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
     }
 }
 
-/// Session 30, from the test split: "if I die" and "when I'm dead" in other languages read like
-/// the English, so "if I die" is urgent beside a teenager's pictures and evidence alone (a will),
-/// and "when I'm dead" is urgent.
+/// Session 30, from the test split: "if I die" and "when I'm dead" in Italian, French, German and
+/// Portuguese read like the English, so "if I die" is urgent beside a teenager's pictures and
+/// no urgent cue alone (a will: the model and the examples decide, as for the English), and
+/// "when I'm dead" is urgent.
 #[test]
-fn if_i_die_in_italian_portuguese_or_german_reads_like_the_english() {
+fn if_i_die_in_other_languages_reads_like_the_english() {
     let m = matcher();
     for text in [
         "ho 16 anni e un ragazzo ha le mie foto. cosa succede al mio telefono se muoio",
@@ -864,8 +865,9 @@ fn if_i_die_in_italian_portuguese_or_german_reads_like_the_english() {
 /// Session 30, from a train batch of alarm words in ordinary life: "I want to disappear" and
 /// "threw (something) at me" are urgent unless an everyday idiom, so a weekend away or a coffee
 /// thrown at work is out of scope while the same words alone, or a partner's violence, are a
-/// crisis; searching how to hang yourself, or a location at the cliffs beside pictures that went
-/// round, is a crisis, a picnic at the cliffs is not.
+/// crisis; searching how to hang yourself, or someone located at the cliffs beside pictures that
+/// went round, is a crisis, a picnic or a first date at the cliffs is not, nor is someone who
+/// "threw herself at me".
 #[test]
 fn a_weekend_away_or_a_picnic_at_the_cliffs_is_not_a_crisis_but_wanting_to_disappear_is() {
     let m = matcher();
@@ -874,7 +876,15 @@ fn a_weekend_away_or_a_picnic_at_the_cliffs_is_not_a_crisis_but_wanting_to_disap
         &[
             "I want to disappear for a weekend. cabin ideas near the lakes with no wifi?",
             "a customer threw a coffee at me today, 9 hour shift, im fine just fed up. how do i complain to head office",
+        ],
+    );
+    assert_no_urgent_cue(
+        &m,
+        "crisis",
+        &[
             "we're driving to the cliffs for a picnic on sunday, any tips for parking?",
+            "we had our first date on the cliffs, now he wants nudes, is that normal",
+            "she threw herself at me at a party, now she's sending me nudes",
         ],
     );
     assert_urgent_cues_answer(
@@ -890,8 +900,8 @@ fn a_weekend_away_or_a_picnic_at_the_cliffs_is_not_a_crisis_but_wanting_to_disap
 }
 
 /// After h23-mixed's one measurement: a youth team named by its age group ("our U15s") is
-/// someone under 18 beside a nude, and a parent who found their child with a rope is a crisis in
-/// Italian or Spanish as in English.
+/// someone under 18 beside a nude (a video "under 10s" long is not), and a parent who found
+/// their child with a rope beside a threat is a crisis in Italian or Spanish as in English.
 #[test]
 fn a_u15s_team_chat_nude_is_minors_and_a_child_found_with_a_rope_is_a_crisis() {
     let m = matcher();
@@ -899,13 +909,22 @@ fn a_u15s_team_chat_nude_is_minors_and_a_child_found_with_a_rope_is_a_crisis() {
     let e = m.explain(text).to_string();
     assert!(e.contains("age rule"), "{text:?}\n{e}");
     assert_eq!(answer(&m, text).0, "minors", "{text:?}\n{e}");
+    let text = "i sent my boyfriend a nude video, it was under 10s long. can he screenshot it";
+    let e = m.explain(text).to_string();
+    assert!(!e.contains("age rule"), "{text:?}\n{e}");
     assert_urgent_cues_answer(
         &m,
         "crisis",
         &[
             "qualcuno ricatta mia figlia con delle foto, ieri sera l'ho trovata con una corda in bagno",
-            "a mi hijo le piden dinero por un video y esta noche lo encontré con una cuerda",
+            "un tipo amenaza con publicar los videos de mi hijo y esta noche lo encontré con una cuerda",
         ],
+    );
+    // The same words say "I found it": a lost dog with a rope round its neck is no crisis.
+    assert_no_urgent_cue(
+        &m,
+        "crisis",
+        &["mi perro se escapó ayer y lo encontré con una cuerda atada a un árbol"],
     );
 }
 

@@ -54,7 +54,8 @@ impl Matcher {
         let (mut cue_weights, mut urgent) = self.weigh_cues(&hits, &toks, &mut explain);
         let per_topic = self.neighbours(&toks, &focus, exclude, &mut explain);
         let (prediction, audience) = self.read_model(text, exclude, &toks, &mut explain);
-        // A word or two with no cue at all says too little for the model alone to answer.
+        // A word or two says little: with no cue at all, too little for the model alone to make
+        // it urgent; with no cue for the model's best topic, too little to answer (`choose`).
         let short = toks.len() <= self.data.scoring.model_short_words;
         let vague = short && hits.is_empty();
         // Someone under 18 is in view: a minors cue or the age rule, or the model reading a
