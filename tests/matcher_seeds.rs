@@ -66,6 +66,19 @@ fn assert_idiom_taken_back(m: &Matcher, texts: &[&str]) {
     }
 }
 
+/// In each of `texts` a cue of `topic` urgent only beside another urgent topic fires, and no
+/// urgent cue of `topic` does: alone, it is evidence.
+fn assert_beside_only(m: &Matcher, topic: &str, texts: &[&str]) {
+    for text in texts {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("UrgentBeside"), "{text:?}\n{e}");
+        assert!(
+            urgent_cue_lines(&e, topic).next().is_none(),
+            "{text:?}\n{e}"
+        );
+    }
+}
+
 /// No urgent cue of `topic` fires in any of `texts`.
 fn assert_no_urgent_cue(m: &Matcher, topic: &str, texts: &[&str]) {
     for text in texts {
@@ -818,20 +831,17 @@ fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
         assert!(an_undenied_urgent_cue(&e, "crisis"), "{text:?}\n{e}");
         assert_eq!(answer(&m, text).0, "crisis", "{text:?}\n{e}");
     }
-    for text in [
-        "who gets my facebook photos when i die? sorting out my will at 60",
-        "some kid told me to kys in fortnite lol",
-        "im 15 and some kid told me to kys in fortnite lol",
-        "my husband tracks my phone with life360. who gets my icloud if i die",
-        "how do i make sure my photos go to my kids and not my ex if i die, new will",
-    ] {
-        let e = m.explain(text).to_string();
-        assert!(e.contains("UrgentBeside"), "{text:?}\n{e}");
-        assert!(
-            urgent_cue_lines(&e, "crisis").next().is_none(),
-            "{text:?}\n{e}"
-        );
-    }
+    assert_beside_only(
+        &m,
+        "crisis",
+        &[
+            "who gets my facebook photos when i die? sorting out my will at 60",
+            "some kid told me to kys in fortnite lol",
+            "im 15 and some kid told me to kys in fortnite lol",
+            "my husband tracks my phone with life360. who gets my icloud if i die",
+            "how do i make sure my photos go to my kids and not my ex if i die, new will",
+        ],
+    );
 }
 
 /// Session 30, from the test split: "if I die" and "when I'm dead" in Italian, French, German and
@@ -841,25 +851,22 @@ fn a_death_asked_about_beside_a_threat_or_pictures_that_are_out_is_a_crisis() {
 #[test]
 fn if_i_die_in_other_languages_reads_like_the_english() {
     let m = matcher();
-    for text in [
-        "ho 16 anni e un ragazzo ha le mie foto. cosa succede al mio telefono se muoio",
-        "quand je serai morte, personne ne verra plus ces photos",
-    ] {
-        let e = m.explain(text).to_string();
-        assert!(an_undenied_urgent_cue(&e, "crisis"), "{text:?}\n{e}");
-        assert_eq!(answer(&m, text).0, "crisis", "{text:?}\n{e}");
-    }
-    for text in [
-        "wenn ich sterbe, wer bekommt meine Fotos in der Cloud? Ich mache gerade mein Testament",
-        "se eu morrer, quem fica com as fotos do meu celular? estou fazendo meu testamento",
-    ] {
-        let e = m.explain(text).to_string();
-        assert!(e.contains("UrgentBeside"), "{text:?}\n{e}");
-        assert!(
-            urgent_cue_lines(&e, "crisis").next().is_none(),
-            "{text:?}\n{e}"
-        );
-    }
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "ho 16 anni e un ragazzo ha le mie foto. cosa succede al mio telefono se muoio",
+            "quand je serai morte, personne ne verra plus ces photos",
+        ],
+    );
+    assert_beside_only(
+        &m,
+        "crisis",
+        &[
+            "wenn ich sterbe, wer bekommt meine Fotos in der Cloud? Ich mache gerade mein Testament",
+            "se eu morrer, quem fica com as fotos do meu celular? estou fazendo meu testamento",
+        ],
+    );
 }
 
 /// Session 30, from a train batch of alarm words in ordinary life: "I want to disappear" and
