@@ -1139,3 +1139,34 @@ fn rather_die_beside_a_threat_a_german_cant_take_it_and_not_caring_what_happens(
     assert!(urgent_cue_lines(&e, "crisis").next().is_none(), "{e}");
     assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
 }
+
+/// Session 31, after h24-mixed's figure: wanting to stop existing, being too tired to go on
+/// living, the most peaceful way, and throwing oneself off something in four other languages
+/// are crisis cues; an account that "stopped existing", a song that makes someone "throw myself
+/// out the window" and the most peaceful way to split a bill are not crises.
+#[test]
+fn stopping_existing_or_throwing_oneself_off_is_a_crisis_in_five_languages() {
+    let m = matcher();
+    assert_urgent_cues_answer(
+        &m,
+        "crisis",
+        &[
+            "honestly i just want to stop existing, the pics are everywhere",
+            "I'm too tired to go on living after what he posted",
+            "what's the most peaceful way, asking for me",
+            "pensavo di buttarmi dal ponte stanotte",
+            "quero me jogar da janela, todo mundo viu as fotos",
+            "j'ai envie de me jeter par la fenêtre",
+        ],
+    );
+    assert_idiom_taken_back(
+        &m,
+        &[
+            "if my sister plays that song once more I'll throw myself out the window lol, how do I hide spotify from her",
+            "what's the most peaceful way to split the bill with flatmates",
+        ],
+    );
+    let text = "my old email account stopped existing, how do I get my photos back";
+    assert_no_urgent_cue(&m, "crisis", &[text]);
+    assert_eq!(m.classify(text), Outcome::OutOfScope, "{}", m.explain(text));
+}
