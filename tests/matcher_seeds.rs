@@ -1170,3 +1170,24 @@ fn stopping_existing_or_throwing_oneself_off_is_a_crisis_in_five_languages() {
     assert_no_urgent_cue(&m, "crisis", &[text]);
     assert_eq!(m.classify(text), Outcome::OutOfScope, "{}", m.explain(text));
 }
+
+/// Session 31, after h24-mixed's figure: a writer of 60 or more names grown children, so "my
+/// son found the private photos" is no child's picture; a grandchild, a child's age given as a
+/// number and a younger parent's son still are.
+#[test]
+fn an_older_writers_son_is_grown_but_a_grandchild_or_a_childs_age_is_not() {
+    let m = matcher();
+    let text = "I'm 68 and my son found the private photos my late wife took of me on the old laptop. I'm mortified";
+    let e = m.explain(text).to_string();
+    assert!(!e.contains("age rule"), "{e}");
+    assert_ne!(answer(&m, text).0, "minors", "{e}");
+    for text in [
+        "I'm 62 and my granddaughter sent a nude to a boy in her class, what do I do",
+        "I'm 70 and my daughter is 15, she sent pictures to a man online",
+        "I'm 45 and my son sent a nude to a girl, what do I do",
+    ] {
+        let e = m.explain(text).to_string();
+        assert!(e.contains("age rule"), "{text:?}\n{e}");
+        assert_eq!(answer(&m, text).0, "minors", "{text:?}\n{e}");
+    }
+}

@@ -79,6 +79,10 @@ struct RawRules {
     helper_frames: Vec<String>,
     #[serde(default)]
     parent_frames: Vec<String>,
+    #[serde(default)]
+    grown_children_age: Option<u32>,
+    #[serde(default)]
+    grown_child_words: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -304,6 +308,10 @@ pub(crate) struct AgeRules {
     /// The message is about the writer's own child ("my child is on WhatsApp all the time"):
     /// with some support from the model, the writer is a parent.
     pub parent: PatternSet,
+    /// A writer who says they are this old or older ("I'm 67") names grown children with
+    /// [`AgeRules::grown_child`] words ("my children", "my stepson"): no child for the age rule.
+    pub grown_children_age: Option<u32>,
+    pub grown_child: HashSet<String>,
 }
 
 /// Everything `_matcher.toml` says, validated and compiled: the lexicon, word lists, rules and
@@ -513,6 +521,8 @@ fn read_rules(
         legal: fold(n, &r.legal_words),
         helper: compile_set(n, "rules.helper_frames", &r.helper_frames, problems),
         parent: compile_set(n, "rules.parent_frames", &r.parent_frames, problems),
+        grown_children_age: r.grown_children_age,
+        grown_child: fold(n, &r.grown_child_words),
     }
 }
 

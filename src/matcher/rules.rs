@@ -120,6 +120,19 @@ pub(crate) fn minor_age(
         !past(span) && !unit_after(span) && span.number.is_some_and(|a| a > rules.max_age)
     });
     let was_minor_is_adult = matches!(speaker_age, Some((_, true))) && grown_up_now;
+    // "I'm 71 ... my stepson found the photos": a writer that old names grown children, so
+    // their son, daughter or niece is no child for the rule (a grandchild still is).
+    let elder = rules.grown_children_age.is_some_and(|elder| {
+        speaker_spans
+            .iter()
+            .any(|span| !past(span) && !unit_after(span) && span.number.is_some_and(|a| a >= elder))
+    });
+    let grown_children = elder
+        && child_spans.iter().all(|(_, c)| {
+            toks[c.start..c.end]
+                .iter()
+                .all(|t| rules.grown_child.contains(&t.term))
+        });
     let speaker_says = match speaker_age {
         Some((age, _)) if was_minor_is_adult => Some(format!(
             "the speaker says they were {age} and are an adult now"
@@ -169,7 +182,7 @@ pub(crate) fn minor_age(
     if explicit && !adult_age {
         if !rules.minor_words.find_all(toks).is_empty() {
             finding.fired = Some("an under-18 and an explicit image".to_owned());
-        } else if child_context {
+        } else if child_context && !grown_children {
             finding.fired = Some("a child and an explicit image".to_owned());
         }
     }
