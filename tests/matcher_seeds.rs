@@ -1140,54 +1140,83 @@ fn rather_die_beside_a_threat_a_german_cant_take_it_and_not_caring_what_happens(
     assert_eq!(m.classify(text), Outcome::OutOfScope, "{e}");
 }
 
-/// Session 31, after h24-mixed's figure: wanting to stop existing, being too tired to go on
-/// living, the most peaceful way, and throwing oneself off something in four other languages
-/// are crisis cues; an account that "stopped existing", a song that makes someone "throw myself
-/// out the window" and the most peaceful way to split a bill are not crises.
+/// Session 31, after h24-mixed's figure: wanting to stop existing, not wanting to go on living,
+/// throwing oneself off a bridge or under a train, in English, Italian, Portuguese and French,
+/// are crisis cues; an account or someone's copy of the nudes that should "stop existing", a
+/// dive or a parachute jump, "throw myself out there" and the rent in London are not crises.
 #[test]
-fn stopping_existing_or_throwing_oneself_off_is_a_crisis_in_five_languages() {
+fn stopping_existing_or_throwing_oneself_off_is_a_crisis_in_four_languages() {
     let m = matcher();
     assert_urgent_cues_answer(
         &m,
         "crisis",
         &[
             "honestly i just want to stop existing, the pics are everywhere",
-            "I'm too tired to go on living after what he posted",
-            "what's the most peaceful way, asking for me",
+            "I don't want to go on living since the pictures went round",
             "pensavo di buttarmi dal ponte stanotte",
+            "voglio smettere di esistere",
             "quero me jogar da janela, todo mundo viu as fotos",
             "j'ai envie de me jeter par la fenêtre",
+            "je veux me jeter sous un train",
         ],
     );
     assert_idiom_taken_back(
         &m,
         &[
             "if my sister plays that song once more I'll throw myself out the window lol, how do I hide spotify from her",
-            "what's the most peaceful way to split the bill with flatmates",
+            "it's too expensive to go on living in London, where should I move?",
         ],
     );
-    let text = "my old email account stopped existing, how do I get my photos back";
-    assert_no_urgent_cue(&m, "crisis", &[text]);
-    assert_eq!(m.classify(text), Outcome::OutOfScope, "{}", m.explain(text));
+    let look_alikes = [
+        "I want the nudes he has of me to stop existing, can I make him delete them",
+        "how do I make my old snapchat account stop existing",
+        "domani provo a lanciarmi dal paracadute",
+        "demain je vais me jeter du plongeoir de 10 mètres",
+        "vou me jogar do trampolim na piscina",
+        "I need to throw myself out there more, how do I send a flirty pic safely",
+    ];
+    assert_no_urgent_cue(&m, "crisis", &look_alikes);
+    for text in look_alikes {
+        assert_ne!(answer(&m, text).0, "crisis", "{}", m.explain(text));
+    }
 }
 
 /// Session 31, after h24-mixed's figure: a writer of 60 or more names grown children, so "my
 /// son found the private photos" is no child's picture; a grandchild, a child's age given as a
-/// number and a younger parent's son still are.
+/// number, a younger parent's son and a sum of money read as an age ("200 and i") still are.
 #[test]
 fn an_older_writers_son_is_grown_but_a_grandchild_or_a_childs_age_is_not() {
     let m = matcher();
     let text = "I'm 68 and my son found the private photos my late wife took of me on the old laptop. I'm mortified";
     let e = m.explain(text).to_string();
-    assert!(!e.contains("age rule"), "{e}");
+    assert!(e.contains("their child is grown: not fired"), "{e}");
+    assert!(!e.contains("-> minors is urgent"), "{e}");
     assert_ne!(answer(&m, text).0, "minors", "{e}");
     for text in [
         "I'm 62 and my granddaughter sent a nude to a boy in her class, what do I do",
+        "they want 200 and i only have 50, my daughter sent him pics",
         "I'm 70 and my daughter is 15, she sent pictures to a man online",
         "I'm 45 and my son sent a nude to a girl, what do I do",
     ] {
         let e = m.explain(text).to_string();
-        assert!(e.contains("age rule"), "{text:?}\n{e}");
-        assert_eq!(answer(&m, text).0, "minors", "{text:?}\n{e}");
+        assert!(e.contains("-> minors is urgent"), "{text:?}\n{e}");
     }
+}
+
+/// Session 31: a parent's worry about sextortion as a subject gets the parents answer with
+/// sextortion offered, while a parent whose child is being blackmailed gets sextortion.
+#[test]
+fn a_parents_worry_about_sextortion_in_the_news_gets_the_parents_answer() {
+    let m = matcher();
+    let text = "our school sent a letter about sextortion scams targeting teenage boys. how do I bring it up with my son without scaring him?";
+    let e = m.explain(text).to_string();
+    assert!(e.contains("a parent's worry about sextortion"), "{e}");
+    let (topic, audience, also) = answer(&m, text);
+    assert_eq!(topic, "parents", "{e}");
+    assert_eq!(audience, Some(Audience::Parent), "{e}");
+    assert!(also.iter().any(|t| t == "sextortion"), "{also:?}\n{e}");
+    let text = "a man online is threatening to send my son's pictures to all his followers unless he pays. what do I do";
+    let e = m.explain(text).to_string();
+    assert!(!e.contains("a parent's worry about sextortion"), "{e}");
+    assert_eq!(answer(&m, text).0, "sextortion", "{e}");
 }

@@ -199,6 +199,11 @@ impl Matcher {
             self.record_hit(*cue, class, hit, &mut cue_weights, &mut urgent, explain);
         }
         urgent.speaker_minor = age.speaker_minor;
+        if age.grown_children {
+            note(explain, || {
+                "age rule: the writer is 60 or older, so their child is grown: not fired".to_owned()
+            });
+        }
         let rules = &self.data.rules;
         urgent.intimate = toks.iter().any(|t| rules.intimate.contains(&t.term));
         if let Some(minors) = self.by_id.get(topics::MINORS).copied()

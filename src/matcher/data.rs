@@ -152,6 +152,11 @@ pub(crate) struct Scoring {
     /// "I've got two kids and my ex posted my photos" is about the adult, "im 16, how do i ask a
     /// girl out" is not this bot's subject, "hi im 15, is this for teens" is a hello.
     pub model_age_rule_probability: f32,
+    /// A parent's worry about sextortion as a subject ("saw on the news about boys being
+    /// blackmailed over photos, how do I warn my son"): with the model reading a parent's
+    /// question first at this probability or more, sextortion's cues are evidence, not urgent,
+    /// and the parents answer comes first with sextortion offered (not beside a crisis cue).
+    pub model_parent_worry_probability: f32,
     /// When the model reads the message as out of scope with at least this probability, the
     /// urgent cues of the urgency-ordered topics after crisis, sextortion and minors count as
     /// evidence only, not as a win outright: "pressuring me to sign a lease" and "how do I say
@@ -214,6 +219,7 @@ impl Default for Scoring {
             model_over_age_rule_probability: 0.9,
             model_unseen_minor_probability: 0.0,
             model_age_rule_probability: 0.0,
+            model_parent_worry_probability: 2.0,
             model_out_of_scope_over_cue_probability: 2.0,
             model_out_of_scope_over_threat_probability: 2.0,
             model_out_of_scope_over_idiom_probability: 2.0,
@@ -308,8 +314,9 @@ pub(crate) struct AgeRules {
     /// The message is about the writer's own child ("my child is on WhatsApp all the time"):
     /// with some support from the model, the writer is a parent.
     pub parent: PatternSet,
-    /// A writer who says they are this old or older ("I'm 67") names grown children with
-    /// [`AgeRules::grown_child`] words ("my children", "my stepson"): no child for the age rule.
+    /// A writer whose own age the rule reads as this or more, up to 99 ("I'm 67"), names grown
+    /// children with [`AgeRules::grown_child`] words ("my children", "my stepson"): no child
+    /// for the age rule.
     pub grown_children_age: Option<u32>,
     pub grown_child: HashSet<String>,
 }

@@ -486,6 +486,31 @@ impl Matcher {
                 urgent.age_overruled = true;
             }
         }
+        if let Some(pred) = prediction
+            && let Some(&best) = ranked.first()
+            && self.topics[self.model_topic[best]].id == topics::PARENTS
+            && pred.topics[best] >= sc.model_parent_worry_probability
+            && let Some(sextortion) = self.by_id.get(topics::SEXTORTION).copied()
+            && urgent.fired.contains(&sextortion)
+            && !urgent
+                .fired
+                .iter()
+                .any(|&t| self.topics[t].id == topics::CRISIS)
+        {
+            // "Saw on the news about boys being blackmailed over photos, how do I warn my son":
+            // the blackmail is the subject of a parent's worry, not something happening to
+            // anyone. With the model sure a parent is asking, the threat's cues are evidence
+            // and sextortion is offered, not answered; a crisis cue beside it keeps its own.
+            note(explain, || {
+                format!(
+                    "model: parents at {:.2}, over {:.2}: a parent's worry about sextortion, \
+                     which is offered, not urgent",
+                    pred.topics[best], sc.model_parent_worry_probability
+                )
+            });
+            urgent.fired.retain(|&t| t != sextortion);
+            urgent.touched.push(sextortion);
+        }
         if let Some(p) = out_of_scope
             && p >= sc.model_out_of_scope_over_cue_probability
             && !urgent.intimate

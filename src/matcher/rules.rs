@@ -37,6 +37,9 @@ pub(crate) struct AgeFinding {
     /// It fired on the writer's own age with no picture, sexting or legal word: the age says
     /// who is asking, not whose picture ("im 15, a kid told me to kys in fortnite").
     pub bare: bool,
+    /// A child and an explicit image, but the writer is old enough that the child is grown
+    /// (`grown_children_age`): the rule did not fire.
+    pub grown_children: bool,
 }
 
 pub(crate) fn minor_age(
@@ -52,6 +55,7 @@ pub(crate) fn minor_age(
         child_context,
         speaker_minor: false,
         bare: false,
+        grown_children: false,
     };
     let unit_after = |span: &super::cues::Span| {
         toks.get(span.end)
@@ -120,12 +124,15 @@ pub(crate) fn minor_age(
         !past(span) && !unit_after(span) && span.number.is_some_and(|a| a > rules.max_age)
     });
     let was_minor_is_adult = matches!(speaker_age, Some((_, true))) && grown_up_now;
-    // "I'm 71 ... my stepson found the photos": a writer that old names grown children, so
-    // their son, daughter or niece is no child for the rule (a grandchild still is).
+    // "I'm 71 ... my stepson found the photos": a writer that old names grown children, so a
+    // word that folds to "child" (son, daughter, niece; teen and kid fold there too) is no
+    // child for the rule (a grandchild still is). Up to 99: "they want 200 and i" is money.
     let elder = rules.grown_children_age.is_some_and(|elder| {
-        speaker_spans
-            .iter()
-            .any(|span| !past(span) && !unit_after(span) && span.number.is_some_and(|a| a >= elder))
+        speaker_spans.iter().any(|span| {
+            !past(span)
+                && !unit_after(span)
+                && span.number.is_some_and(|a| (elder..100).contains(&a))
+        })
     });
     let grown_children = elder
         && child_spans.iter().all(|(_, c)| {
@@ -184,6 +191,8 @@ pub(crate) fn minor_age(
             finding.fired = Some("an under-18 and an explicit image".to_owned());
         } else if child_context && !grown_children {
             finding.fired = Some("a child and an explicit image".to_owned());
+        } else if child_context {
+            finding.grown_children = true;
         }
     }
     finding
