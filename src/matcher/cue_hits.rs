@@ -200,8 +200,11 @@ impl Matcher {
         }
         urgent.speaker_minor = age.speaker_minor;
         if age.grown_children {
+            let age = self.data.rules.grown_children_age.unwrap_or_default();
             note(explain, || {
-                "age rule: the writer is 60 or older, so their child is grown: not fired".to_owned()
+                format!(
+                    "age rule: the writer is {age} or older, so their child is grown: not fired"
+                )
             });
         }
         let rules = &self.data.rules;

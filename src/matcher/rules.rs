@@ -118,28 +118,17 @@ pub(crate) fn minor_age(
     let speaker_age = speaker_spans
         .iter()
         .find_map(|span| is_minor_age(span).map(|a| (a, past(span))));
+    // The ages the writer says they are now (not "when i was 12", not "15 minutes").
+    let ages_now = || {
+        speaker_spans
+            .iter()
+            .filter(|span| !past(span) && !unit_after(span))
+            .filter_map(|span| span.number)
+    };
     // "from when i was 12 ... im 22 now": an age the writer was, beside the adult age they are,
     // says when something began, not who is asking; the model may overrule it.
-    let grown_up_now = speaker_spans.iter().any(|span| {
-        !past(span) && !unit_after(span) && span.number.is_some_and(|a| a > rules.max_age)
-    });
+    let grown_up_now = ages_now().any(|a| a > rules.max_age);
     let was_minor_is_adult = matches!(speaker_age, Some((_, true))) && grown_up_now;
-    // "I'm 71 ... my stepson found the photos": a writer that old names grown children, so a
-    // word that folds to "child" (son, daughter, niece; teen and kid fold there too) is no
-    // child for the rule (a grandchild still is). Up to 99: "they want 200 and i" is money.
-    let elder = rules.grown_children_age.is_some_and(|elder| {
-        speaker_spans.iter().any(|span| {
-            !past(span)
-                && !unit_after(span)
-                && span.number.is_some_and(|a| (elder..100).contains(&a))
-        })
-    });
-    let grown_children = elder
-        && child_spans.iter().all(|(_, c)| {
-            toks[c.start..c.end]
-                .iter()
-                .all(|t| rules.grown_child.contains(&t.term))
-        });
     let speaker_says = match speaker_age {
         Some((age, _)) if was_minor_is_adult => Some(format!(
             "the speaker says they were {age} and are an adult now"
@@ -189,10 +178,23 @@ pub(crate) fn minor_age(
     if explicit && !adult_age {
         if !rules.minor_words.find_all(toks).is_empty() {
             finding.fired = Some("an under-18 and an explicit image".to_owned());
-        } else if child_context && !grown_children {
-            finding.fired = Some("a child and an explicit image".to_owned());
         } else if child_context {
-            finding.grown_children = true;
+            // "I'm 71 ... my stepson found the photos": a writer that old names grown children,
+            // so a word that folds to "child" (son, daughter, niece; teen and kid fold there
+            // too) is no child for the rule (a grandchild still is). Up to 99: "they want 200
+            // and i" is money.
+            let elder = rules
+                .grown_children_age
+                .is_some_and(|elder| ages_now().any(|a| (elder..100).contains(&a)));
+            finding.grown_children = elder
+                && child_spans.iter().all(|(_, c)| {
+                    toks[c.start..c.end]
+                        .iter()
+                        .all(|t| rules.grown_child.contains(&t.term))
+                });
+            if !finding.grown_children {
+                finding.fired = Some("a child and an explicit image".to_owned());
+            }
         }
     }
     finding
